@@ -1,0 +1,98 @@
+"""``python -m codegen``: emit a target project from an IR, estimate resources.
+
+Each subcommand is a thin wrapper over a library function.  Failures print one
+line (``error: ...``) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from model import FlowError, load_ir
+
+from ._boards import check_part
+from ._passes import DATAPATHS, EmitOptions
+from ._targets import TARGETS, render
+from ._writer import write_project
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``emit`` and ``estimate``."""
+    p.add_argument("--fold", type=_positive_int, default=1,
+                   help="F: butterflies shared over F cycles per stage (1 = fully parallel)")
+    p.add_argument("--interleave", type=_positive_int, default=1,
+                   help="B: independent sequences in flight to fill the recurrence pipeline")
+    p.add_argument("--clock-ns", type=float, default=10.0, help="target clock period in ns")
+    p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
+                   help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")
+
+
+def _cmd_emit(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    ir = load_ir(args.ir)
+    check_part(args.part)
+    options = EmitOptions(
+        target=args.target, fold=args.fold, interleave=args.interleave, part=args.part,
+        clock_ns=args.clock_ns, datapath=args.datapath, tb_sequences=args.tb_sequences,
+        tb_steps=args.tb_steps, tb_seed=args.seed)
+    files = render(ir, options)
+    write_project(files, args.out, force=args.force)
+    elapsed = time.perf_counter() - start
+    print(f"emitted {len(files)} files for target {args.target} to {args.out} "
+          f"({elapsed:.2f} s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m codegen", description="Generate hardware from a HadamRNN IR.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    emit = sub.add_parser("emit", help="render a target project (vitis, verilog)")
+    emit.add_argument("ir", help="IR folder (model.json + weights.npz)")
+    emit.add_argument("--target", required=True,
+                      help=f"one of: {', '.join(sorted(TARGETS))}")
+    emit.add_argument("--out", required=True, help="output folder")
+    emit.add_argument("--part", default="xc7z020clg400-1", help="FPGA part number")
+    add_schedule_arguments(emit)
+    emit.add_argument("--tb-sequences", type=_positive_int, default=16,
+                      help="test-bench sequences written from the integer reference")
+    emit.add_argument("--tb-steps", type=_positive_int, default=None,
+                      help="time steps per test-bench sequence (default: from the IR)")
+    emit.add_argument("--seed", type=int, default=0, help="seed of the test-bench vectors")
+    emit.add_argument("--force", action="store_true",
+                      help="write into a folder that holds files codegen did not write")
+    emit.set_defaults(func=_cmd_emit)
+
+    from ._estimate_cli import add_parser as add_estimate_parser
+
+    add_estimate_parser(sub)
+    return parser
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.func(args))
+    except FlowError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
