@@ -1,0 +1,239 @@
+"""Resource, latency and throughput estimates of the generated Verilog design.
+
+``estimate(ir, board=..., fold=..., interleave=...)`` costs every component of
+the design (codegen/_estimate_model.py) with per-family coefficients that were
+calibrated against Yosys on the emitted RTL (bench/bench_codegen_estimate.py,
+docs/estimates.md), and applies the cycle formulas of docs/schedule.md.
+Pure arithmetic on the IR: no rendering, no tools, well under a second.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from model import DeploymentIR, FlowError
+
+from ._boards import Board
+from ._estimate_model import Geometry, Part, geometry, structure
+from ._passes import DATAPATHS, EmitOptions, check_schedule, valid_folds
+
+RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Coefficients:
+    """Cost of each primitive on one device family (fitted to Yosys cell counts)."""
+
+    add_lut: float      #: LUTs per adder bit
+    logic_lut: float    #: LUTs per bit of small logic (compare, select, relu)
+    mux_lut: float      #: LUTs per bit per (fan-in - 1) of a mux, before the LUT6 packing
+    lut_fixed: float    #: control, AXI handshakes, counters
+    ff_fixed: float
+    carry_bits: int     #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
+    lut_inputs: int     #: 6 (Xilinx) or 4 (iCE40)
+
+
+#: Fitted by bench/bench_codegen_estimate.py --fit (see docs/estimates.md).
+COEFFICIENTS: dict[str, Coefficients] = {
+    "xc7": Coefficients(add_lut=1.0, logic_lut=0.5, mux_lut=0.5, lut_fixed=40.0,
+                        ff_fixed=20.0, carry_bits=4, lut_inputs=6),
+    "xcup": Coefficients(add_lut=1.0, logic_lut=0.5, mux_lut=0.5, lut_fixed=40.0,
+                         ff_fixed=20.0, carry_bits=4, lut_inputs=6),
+    "ice40": Coefficients(add_lut=1.0, logic_lut=1.0, mux_lut=1.0, lut_fixed=60.0,
+                          ff_fixed=20.0, carry_bits=1, lut_inputs=4),
+}
+
+
+def mux_luts_per_bit(fan_in: int, lut_inputs: int) -> float:
+    """LUTs of one bit of a ``fan_in``:1 mux (select bits shared): a LUT6 holds a
+    4:1 mux, a LUT4 a 2:1 mux."""
+    if fan_in <= 1:
+        return 0.0
+    per_lut = 4 if lut_inputs >= 6 else 2
+    # A tree of per_lut:1 muxes: (fan_in - 1) / (per_lut - 1) LUTs, at least one.
+    return max(1.0, (fan_in - 1) / (per_lut - 1))
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComponentCost:
+    name: str
+    detail: str
+    adders: int
+    lut: float
+    ff: float
+    carry: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class Timing:
+    cycles_per_step: int      #: clock cycles between two time steps of one sequence
+    steps_per_call: int       #: B time steps (one per interleaved sequence) per step slot
+    latency_cycles: int       #: first input beat to last output beat of one call
+    clock_ns: float
+    steps: int                #: time steps per sequence
+
+    @property
+    def latency_s(self) -> float:
+        return self.latency_cycles * self.clock_ns * 1e-9
+
+    @property
+    def sequences_per_s(self) -> float:
+        return self.steps_per_call / self.latency_s if self.latency_cycles else 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estimate:
+    """Resources and timing of one design on one board."""
+
+    ir_name: str
+    hidden: int
+    block_size: int
+    datapath: str
+    fold: int
+    interleave: int
+    board: Board
+    components: tuple[ComponentCost, ...]
+    lut: int
+    ff: int
+    carry: int
+    bram36: float
+    uram: int
+    dsp: int
+    timing: Timing
+
+    def used(self) -> dict[str, float]:
+        return {"lut": self.lut, "ff": self.ff, "bram36": self.bram36, "uram": self.uram,
+                "dsp": self.dsp}
+
+    def available(self) -> dict[str, float]:
+        b = self.board
+        bram = b.bram36 if b.family != "ice40" else b.ebr4k / 9
+        return {"lut": b.lut, "ff": b.ff, "bram36": bram, "uram": b.uram, "dsp": b.dsp}
+
+    def utilization(self) -> dict[str, float]:
+        """Percent of each resource; 0 % of nothing is 0, any use of nothing is inf."""
+        out = {}
+        for key, used in self.used().items():
+            cap = self.available()[key]
+            out[key] = 100.0 * used / cap if cap else (0.0 if used == 0 else math.inf)
+        return out
+
+    def fits(self) -> dict[str, bool]:
+        return {k: v <= 100.0 for k, v in self.utilization().items()}
+
+    @property
+    def fits_all(self) -> bool:
+        return all(self.fits().values())
+
+    def to_json(self) -> dict[str, object]:
+        t = self.timing
+        return {
+            "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
+            "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
+            "board": self.board.key, "part": self.board.part,
+            "resources": {k: round(v, 2) for k, v in self.used().items()},
+            "carry": self.carry,
+            "available": self.available(),
+            "utilization_percent": {k: (round(v, 2) if math.isfinite(v) else None)
+                                    for k, v in self.utilization().items()},
+            "fits": self.fits(), "fits_all": self.fits_all,
+            "timing": {
+                "clock_ns": t.clock_ns, "cycles_per_step": t.cycles_per_step,
+                "steps_per_sequence": t.steps, "latency_cycles": t.latency_cycles,
+                "latency_us": round(t.latency_s * 1e6, 3),
+                "sequences_per_s": round(t.sequences_per_s, 1),
+            },
+            "components": [
+                {"name": c.name, "detail": c.detail, "adders": c.adders,
+                 "lut": round(c.lut), "ff": round(c.ff), "carry": round(c.carry)}
+                for c in self.components],
+        }
+
+
+def cost(part: Part, coef: Coefficients) -> ComponentCost:
+    lut = part.add_bits * coef.add_lut + part.logic_bits * coef.logic_lut
+    for fan_in, bits in part.mux_bits.items():
+        lut += bits * mux_luts_per_bit(fan_in, coef.lut_inputs) * coef.mux_lut
+    carry = part.add_bits / coef.carry_bits
+    return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
+                         ff=float(part.reg_bits), carry=carry)
+
+
+def cycles_per_step(g: Geometry) -> int:
+    """Cycles between two consecutive time steps of one sequence (docs/schedule.md)."""
+    if g.k == 0 or g.fold == 1:
+        return 1 + 1
+    return g.k * g.fold + 1
+
+
+def timing(g: Geometry, *, clock_ns: float, steps: int) -> Timing:
+    cps = cycles_per_step(g)
+    return Timing(cycles_per_step=cps, steps_per_call=g.interleave,
+                  latency_cycles=cps * steps + 2, clock_ns=clock_ns, steps=steps)
+
+
+def default_steps(ir: DeploymentIR) -> int:
+    """Sequence length for latency figures: the IR's ``meta`` when it says, else 100."""
+    for key in ("steps", "seq_len", "sequence_length", "T"):
+        value = ir.meta.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    return 100
+
+
+def estimate(
+    ir: DeploymentIR,
+    *,
+    board: Board,
+    fold: int = 1,
+    interleave: int = 1,
+    clock_ns: float = 10.0,
+    datapath: str = "hadamard",
+    steps: int | None = None,
+) -> Estimate:
+    """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
+    options = EmitOptions(target="verilog", fold=fold, interleave=interleave,
+                          part=board.part, clock_ns=clock_ns,
+                          datapath=datapath)  # type: ignore[arg-type]
+    check_schedule(ir, options)
+    if steps is not None and steps < 1:
+        raise FlowError(f"--steps {steps} must be >= 1")
+    coef = COEFFICIENTS[board.family]
+    parts = structure(ir, fold=fold, interleave=interleave, datapath=datapath)
+    comps = tuple(cost(p, coef) for p in parts)
+    g = geometry(ir, fold=fold, interleave=interleave)
+    lut = sum(c.lut for c in comps) + coef.lut_fixed
+    ff = sum(c.ff for c in comps) + coef.ff_fixed
+    carry = sum(c.carry for c in comps)
+    mem_bits = sum(p.mem_bits for p in parts)
+    bram = math.ceil(mem_bits / 36864) if mem_bits else 0
+    return Estimate(
+        ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
+        fold=fold, interleave=interleave, board=board, components=comps,
+        lut=round(lut), ff=round(ff), carry=round(carry), bram36=float(bram), uram=0, dsp=0,
+        timing=timing(g, clock_ns=clock_ns, steps=steps or default_steps(ir)))
+
+
+def sweep(
+    ir: DeploymentIR, *, board: Board, interleave: int = 1, clock_ns: float = 10.0,
+    datapath: str = "hadamard", steps: int | None = None,
+) -> list[Estimate]:
+    """One estimate per valid fold factor (the Pareto front's candidates)."""
+    if datapath not in DATAPATHS:
+        raise FlowError(f"--datapath {datapath!r} is unknown; valid: {', '.join(DATAPATHS)}")
+    folds = valid_folds(ir) if datapath == "hadamard" else [1]
+    return [estimate(ir, board=board, fold=f, interleave=interleave, clock_ns=clock_ns,
+                     datapath=datapath, steps=steps) for f in folds]
+
+
+def pareto(points: list[Estimate]) -> list[Estimate]:
+    """Estimates not dominated in (LUT, cycles per step), sorted by LUT."""
+    ordered = sorted(points, key=lambda e: (e.lut, e.timing.cycles_per_step))
+    front: list[Estimate] = []
+    best = math.inf
+    for e in ordered:
+        if e.timing.cycles_per_step < best:
+            front.append(e)
+            best = e.timing.cycles_per_step
+    return front

