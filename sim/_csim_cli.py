@@ -1,9 +1,54 @@
-"""Subcommand registration (filled in by its owner)."""
+"""``python -m sim csim PROJECT``: C simulation of a generated Vitis HLS project."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+
+from model import FlowError
+
+
+def _nonneg_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _cmd_csim(args: argparse.Namespace) -> int:
+    from ._csim import run_csim
+
+    start = time.perf_counter()
+    if args.steps is not None and args.steps < 1:
+        raise FlowError(f"--steps must be >= 1, got {args.steps}")
+    report = run_csim(args.project, vectors=args.vectors, seed=args.seed, steps=args.steps)
+    elapsed = time.perf_counter() - start
+    tb_last = report.testbench_output.splitlines()[-1] if report.testbench_output else ""
+    print(f"test bench: {tb_last}")
+    print(f"bridge: {report.vectors} sequences, {report.steps} steps, "
+          f"{report.outputs_checked} outputs, {report.mismatches} mismatches")
+    if report.first is not None:
+        print(f"first mismatch: {report.first}")
+    print(f"time: {elapsed:.2f} s total (g++ {report.compile_seconds:.2f} s, "
+          f"C simulation {report.csim_seconds:.3f} s, reference {report.reference_seconds:.3f} s)")
+    if report.ok:
+        print("csim: PASS (bit-exact)")
+        return 0
+    print("csim: FAIL", file=sys.stderr)
+    return 1
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register this subcommand."""
+    """Register ``csim``."""
+    p = sub.add_parser("csim", help="C-simulate a generated Vitis HLS project with g++")
+    p.add_argument("project", help="folder written by `python -m codegen emit --target vitis`")
+    p.add_argument("--vectors", type=_nonneg_int, default=0,
+                   help="also check N fresh random sequences through the ctypes bridge")
+    p.add_argument("--seed", type=int, default=1, help="seed of the fresh sequences")
+    p.add_argument("--steps", type=int, default=None,
+                   help="time steps of the fresh sequences (default: the project's tb_steps)")
+    p.set_defaults(func=_cmd_csim)

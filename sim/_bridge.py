@@ -1,0 +1,175 @@
+"""Compile a generated Vitis HLS project with g++ and call it from Python.
+
+The generated sources are compiled ONCE per content hash (sources, stand-in
+headers, flags, compiler) into ``<project>/build/csim/<hash>/``: an object of
+the top function, a shared library with a small ``extern "C"`` wrapper
+(sim/include/hrnn_bridge.cpp) that ctypes calls on numpy batches, and the
+project's own C test bench.  The arbitrary-precision headers come from the
+installed hls4ml package (located at run time, never copied);
+``hls::stream`` and ``ap_axiu`` come from the small stand-ins in sim/include/.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from model import FlowError
+
+INCLUDE_DIR = Path(__file__).resolve().parent / "include"
+BRIDGE_SOURCE = INCLUDE_DIR / "hrnn_bridge.cpp"
+PROJECT_JSON = "project.json"
+CXX_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-w")
+
+
+@cache
+def ap_types_dir() -> Path:
+    """hls4ml/templates/vivado/ap_types of the installed hls4ml (no import of hls4ml)."""
+    spec = importlib.util.find_spec("hls4ml")
+    if spec is None or not spec.submodule_search_locations:
+        raise FlowError("hls4ml is not installed; its ap_types headers are needed for C simulation")
+    for loc in spec.submodule_search_locations:
+        folder = Path(loc) / "templates" / "vivado" / "ap_types"
+        if (folder / "ap_int.h").is_file():
+            return folder
+    raise FlowError("the installed hls4ml has no templates/vivado/ap_types/ap_int.h")
+
+
+@cache
+def compiler() -> tuple[str, str]:
+    """(path, version line) of g++."""
+    cxx = os.environ.get("CXX") or shutil.which("g++")
+    if not cxx:
+        raise FlowError("g++ not found; install g++ (Debian: apt-get install g++) for C simulation")
+    out = subprocess.run([cxx, "--version"], capture_output=True, text=True, check=False)
+    return cxx, (out.stdout.splitlines() or ["unknown"])[0]
+
+
+def load_project(project: str | os.PathLike[str]) -> dict[str, object]:
+    folder = Path(project)
+    meta = folder / PROJECT_JSON
+    if not meta.is_file():
+        raise FlowError(f"{folder}: not a Vitis project from codegen (no {PROJECT_JSON})")
+    try:
+        doc = json.loads(meta.read_text())
+    except ValueError as exc:
+        raise FlowError(f"{meta}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("target") != "vitis":
+        raise FlowError(f"{meta}: not written by the vitis target")
+    return doc
+
+
+def _sources(folder: Path, doc: dict[str, object]) -> list[Path]:
+    files = sorted((folder / "src").glob("*.h")) + sorted((folder / "src").glob("*.cpp"))
+    tb = folder / str(doc["testbench"])
+    files.append(tb)
+    for f in files:
+        if not f.is_file():
+            raise FlowError(f"{f}: missing from the project; emit it again")
+    return files
+
+
+class CsimBuild:
+    """The compiled artefacts of one project (built on first use, then cached)."""
+
+    def __init__(self, *, project: str | os.PathLike[str], flags: tuple[str, ...] = CXX_FLAGS):
+        self.project = Path(project)
+        self.meta = load_project(self.project)
+        self.flags = flags
+        self.top_source = self.project / str(list(self.meta["sources"])[0])  # type: ignore[call-overload]
+        self.tb_source = self.project / str(self.meta["testbench"])
+        digest = hashlib.sha256()
+        cxx, version = compiler()
+        for part in (version, " ".join(flags), str(ap_types_dir())):
+            digest.update(part.encode() + b"\0")
+        for f in [*_sources(self.project, self.meta), *sorted(INCLUDE_DIR.iterdir())]:
+            digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        self.key = digest.hexdigest()[:16]
+        self.folder = self.project / "build" / "csim" / self.key
+        self.compile_seconds = 0.0
+
+    def _cxx(self, args: list[str], what: str) -> None:
+        import time
+
+        cxx, _ = compiler()
+        cmd = [cxx, *self.flags, "-I", str(self.project / "src"), "-I", str(INCLUDE_DIR),
+               "-I", str(ap_types_dir()), *args]
+        start = time.perf_counter()
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        self.compile_seconds += time.perf_counter() - start
+        if res.returncode != 0:
+            tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["(no output)"]
+            raise FlowError(f"g++ failed on {what}: {tail[0]}")
+
+    def _artefact(self, name: str, make: list[str], what: str) -> Path:
+        """Build ``name`` in the cache folder unless present; atomic rename."""
+        dest = self.folder / name
+        if dest.is_file():
+            return dest
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+        os.close(fd)
+        try:
+            self._cxx([*make, "-o", tmp], what)
+            os.replace(tmp, dest)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return dest
+
+    def top_object(self) -> Path:
+        return self._artefact("top.o", ["-fPIC", "-c", str(self.top_source)], "the top function")
+
+    def library(self) -> Path:
+        top = self.top_object()
+        bridge = self._artefact("bridge.o", ["-fPIC", "-c", str(BRIDGE_SOURCE)], "the bridge")
+        return self._artefact("libhrnn.so", ["-shared", str(top), str(bridge)], "the library")
+
+    def testbench(self) -> Path:
+        top = self.top_object()
+        tb = self._artefact("tb.o", ["-c", str(self.tb_source)], "the test bench")
+        return self._artefact("tb", [str(top), str(tb)], "the test bench")
+
+
+class Bridge:
+    """``predict(x)`` runs the generated C++ on a batch like ``model.run`` does."""
+
+    def __init__(self, *, build: CsimBuild):
+        self.build = build
+        lib = ctypes.CDLL(str(build.library()))
+        lib.hrnn_shape.argtypes = [ctypes.POINTER(ctypes.c_int64)]
+        lib.hrnn_run.argtypes = [ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,
+                                 ctypes.c_int64, ctypes.POINTER(ctypes.c_int64)]
+        lib.hrnn_run.restype = ctypes.c_int
+        shape = np.zeros(8, dtype=np.int64)
+        lib.hrnn_shape(shape.ctypes.data_as(ctypes.POINTER(ctypes.c_int64)))
+        (self.hidden, self.input_dim, self.outputs, every, self.interleave,
+         self.input_width, self.output_width, self.fold) = (int(v) for v in shape)
+        self.readout_every = bool(every)
+        self._lib = lib
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """x: ints (batch, steps, input_dim) -> y like model.run (every: 3-D, last: 2-D)."""
+        x = np.ascontiguousarray(x, dtype=np.int64)
+        if x.ndim != 3 or x.shape[2] != self.input_dim or x.shape[1] < 1 or x.shape[0] < 1:
+            raise FlowError(f"inputs must have shape (batch, steps, {self.input_dim}), "
+                            f"got {x.shape}")
+        batch, steps, _ = x.shape
+        out_steps = steps if self.readout_every else 1
+        y = np.zeros((batch, out_steps, self.outputs), dtype=np.int64)
+        ptr = ctypes.POINTER(ctypes.c_int64)
+        rc = self._lib.hrnn_run(x.ctypes.data_as(ptr), batch, steps, y.ctypes.data_as(ptr))
+        if rc != 0:
+            raise FlowError("the generated design wrote a wrong number of output beats "
+                            "or a wrong TLAST")
+        return y if self.readout_every else y[:, 0, :]
