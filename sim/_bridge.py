@@ -32,6 +32,12 @@ PROJECT_JSON = "project.json"
 CXX_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-w")
 
 
+def cxx_flags(opt: int) -> tuple[str, ...]:
+    if opt not in (0, 1, 2):
+        raise FlowError(f"-O{opt}: the optimisation level must be 0, 1 or 2")
+    return ("-std=c++17", f"-O{opt}", "-w")
+
+
 @cache
 def ap_types_dir() -> Path:
     """hls4ml/templates/vivado/ap_types of the installed hls4ml (no import of hls4ml)."""

@@ -20,7 +20,7 @@ import numpy as np
 from model import DeploymentIR, FlowError, ir_from_parts, random_inputs
 from model import run as reference_run
 
-from ._bridge import Bridge, CsimBuild
+from ._bridge import Bridge, CsimBuild, cxx_flags
 
 IR_MODEL = "ir/model.json"
 IR_WEIGHTS = "ir/weights.json"
@@ -107,9 +107,12 @@ def fresh_vectors(ir: DeploymentIR, *, count: int, steps: int, seed: int) -> np.
 
 
 def run_csim(project: str | os.PathLike[str], *, vectors: int = 0, seed: int = 1,
-             steps: int | None = None, testbench: bool = True) -> CsimReport:
+             steps: int | None = None, testbench: bool = True,
+             opt: int = 1) -> CsimReport:
+    """Run the test bench, then the bridge on tb_data and ``vectors`` fresh
+    sequences; ``opt`` is g++'s -O level (0 compiles about 3x faster, runs 30x slower)."""
     folder = Path(project)
-    build = CsimBuild(project=folder)
+    build = CsimBuild(project=folder, flags=cxx_flags(opt))
     ir = load_project_ir(folder)
     every = ir.readout == "every"
     tb_ok, tb_out = True, "(test bench not run)"

@@ -25,7 +25,8 @@ def _cmd_csim(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.steps is not None and args.steps < 1:
         raise FlowError(f"--steps must be >= 1, got {args.steps}")
-    report = run_csim(args.project, vectors=args.vectors, seed=args.seed, steps=args.steps)
+    report = run_csim(args.project, vectors=args.vectors, seed=args.seed, steps=args.steps,
+                      opt=args.opt)
     elapsed = time.perf_counter() - start
     tb_last = report.testbench_output.splitlines()[-1] if report.testbench_output else ""
     print(f"test bench: {tb_last}")
@@ -51,4 +52,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh sequences")
     p.add_argument("--steps", type=int, default=None,
                    help="time steps of the fresh sequences (default: the project's tb_steps)")
+    p.add_argument("-O", dest="opt", type=int, choices=(0, 1, 2), default=1,
+                   help="g++ optimisation level (0: faster to compile, slower to run)")
     p.set_defaults(func=_cmd_csim)
