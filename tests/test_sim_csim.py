@@ -1,0 +1,195 @@
+"""C simulation of generated Vitis projects: bit-exact against model.run.
+
+Each configuration is emitted and compiled (g++ -O0, the fastest to compile)
+once per test session; the ctypes bridge then runs many sequences per config.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codegen import EmitOptions, render, write_project
+from model import DeploymentIR, FixedFormat, random_ir, run
+from sim._bridge import Bridge, CsimBuild, cxx_flags
+from sim._csim import fresh_vectors, load_project_ir, run_csim
+
+FLAGS = cxx_flags(0)
+REPO = Path(__file__).resolve().parents[1]
+
+#: name -> (random_ir keyword arguments, EmitOptions keyword arguments)
+CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "n4_m4_every": (dict(hidden=4, block_size=4, input_dim=2, outputs=2, seed=21), {}),
+    "n8_m1_every": (dict(hidden=8, block_size=1, input_dim=2, outputs=2, seed=27), {}),
+    "n16_m16_last_f2": (
+        dict(hidden=16, block_size=16, input_dim=3, outputs=2, readout="last", seed=22),
+        dict(fold=2)),
+    "n16_m8_blocks_floor_f4_b2": (
+        dict(hidden=16, block_size=8, input_dim=3, outputs=3, seed=23, state_rounding="floor"),
+        dict(fold=4, interleave=2)),
+    "n64_m32_blocks_last_unsigned_b3": (
+        dict(hidden=64, block_size=32, input_dim=4, outputs=3, readout="last", seed=24,
+             input_format=FixedFormat(width=7, frac=5, signed=False)),
+        dict(interleave=3)),
+    "n64_m64_saturating_f2": (
+        dict(hidden=64, block_size=64, input_dim=3, outputs=2, seed=25, weight_bits=6,
+             state_format=FixedFormat(width=8, frac=4, signed=True),
+             input_format=FixedFormat(width=8, frac=2, signed=True)),
+        dict(fold=2)),
+    "n128_m128_every_f4": (
+        dict(hidden=128, block_size=128, input_dim=10, outputs=9, seed=1), dict(fold=4)),
+    "n32_m8_dense": (
+        dict(hidden=32, block_size=8, input_dim=3, outputs=2, seed=26), dict(datapath="dense")),
+}
+
+
+class Compiled:
+    def __init__(self, *, project: Path, ir: DeploymentIR, bridge: Bridge, build: CsimBuild):
+        self.project, self.ir, self.bridge, self.build = project, ir, bridge, build
+
+
+def emit(ir: DeploymentIR, folder: Path, **options: Any) -> Path:
+    opts = EmitOptions(target="vitis", tb_sequences=options.pop("tb_sequences", 6),
+                       tb_steps=options.pop("tb_steps", 7), **options)
+    return write_project(render(ir, opts), folder)
+
+
+def compile_project(project: Path) -> Compiled:
+    build = CsimBuild(project=project, flags=FLAGS)
+    return Compiled(project=project, ir=load_project_ir(project), bridge=Bridge(build=build),
+                    build=build)
+
+
+@pytest.fixture(scope="session")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    cache: dict[str, Compiled] = {}
+    root = tmp_path_factory.mktemp("vitis_csim")
+
+    def get(name: str) -> Compiled:
+        if name not in cache:
+            ir_kwargs, options = CONFIGS[name]
+            project = emit(random_ir(**ir_kwargs), root / name, **options)
+            cache[name] = compile_project(project)
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_bridge_bit_exact(name: str, compiled: Any) -> None:
+    c = compiled(name)
+    assert c.ir.name == random_ir(**CONFIGS[name][0]).name
+    for count, steps, seed in ((67, 9, 1), (5, 1, 2)):
+        x = fresh_vectors(c.ir, count=count, steps=steps, seed=seed)
+        want = run(c.ir, x)
+        got = c.bridge.predict(x)
+        assert got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
+
+
+def test_saturating_config_really_saturates(compiled: Any) -> None:
+    c = compiled("n64_m64_saturating_f2")
+    x = fresh_vectors(c.ir, count=16, steps=9, seed=1)
+    _, states = run(c.ir, x, return_states=True)
+    assert (states == c.ir.state_max).any() and (states == -c.ir.state_max).any()
+    np.testing.assert_array_equal(c.bridge.predict(x), run(c.ir, x))
+
+
+@pytest.mark.parametrize("name", ["n4_m4_every", "n64_m32_blocks_last_unsigned_b3"])
+def test_generated_testbench_passes(name: str, compiled: Any) -> None:
+    c = compiled(name)
+    res = subprocess.run([str(c.build.testbench()), str(c.project / "tb_data")],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stdout
+    assert res.stdout.startswith("PASS: 6 sequences x 7 steps")
+
+
+def test_testbench_reports_first_mismatch(compiled: Any, tmp_path: Path) -> None:
+    c = compiled("n4_m4_every")
+    data = tmp_path / "tb_data"
+    shutil.copytree(c.project / "tb_data", data)
+    lines = (data / "tb_output.dat").read_text().splitlines()
+    # sequence 1, step 2, output 1 (rows: sequence-major, one row per step)
+    row = 1 + 1 * 7 + 2
+    vals = lines[row].split()
+    vals[1] = str(int(vals[1]) + 1)
+    lines[row] = " ".join(vals)
+    (data / "tb_output.dat").write_text("\n".join(lines) + "\n")
+    res = subprocess.run([str(c.build.testbench()), str(data)], capture_output=True, text=True,
+                         check=False)
+    assert res.returncode == 1
+    assert re.search(r"FAIL: sequence 1 step 2 output 1: expected -?\d+ got -?\d+", res.stdout)
+
+
+def _sim_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          check=False, cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_csim_cli_passes(compiled: Any) -> None:
+    c = compiled("n16_m8_blocks_floor_f4_b2")
+    res = _sim_cli("csim", str(c.project), "-O0", "--vectors", "200", "--seed", "3")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "csim: PASS (bit-exact)" in res.stdout
+    assert "206 sequences" in res.stdout and " 0 mismatches" in res.stdout
+    report = run_csim(c.project, vectors=10, opt=0, testbench=False)
+    assert report.ok and report.vectors == 16 and report.mismatches == 0
+
+
+def test_csim_detects_a_broken_design(tmp_path: Path) -> None:
+    ir_kwargs, _ = CONFIGS["n4_m4_every"]
+    project = emit(random_ir(**ir_kwargs), tmp_path / "broken")
+    top = project / "src" / "hadamrnn_top.cpp"
+    code = top.read_text()
+    # swap one butterfly's subtraction for an addition
+    broken = code.replace("s2_2 = s1_0 - s1_2;", "s2_2 = s1_0 + s1_2;")
+    assert broken != code
+    top.write_text(broken)
+    res = _sim_cli("csim", str(project), "-O0", "--vectors", "20")
+    assert res.returncode == 1
+    assert re.search(r"first mismatch: sequence \d+ step \d+ output \d+: expected", res.stdout)
+    assert "test bench: FAIL: sequence" in res.stdout
+
+
+def test_csim_cli_errors(tmp_path: Path) -> None:
+    res = _sim_cli("csim", str(tmp_path))
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "project.json" in lines[0]
+
+
+@pytest.mark.slow
+@settings(max_examples=3, deadline=None, derandomize=True)
+@given(
+    k=st.integers(0, 3),
+    blocks=st.sampled_from([1, 2]),
+    readout=st.sampled_from(["every", "last"]),
+    fold_log=st.integers(0, 2),
+    interleave=st.integers(1, 2),
+    seed=st.integers(0, 1000),
+)
+def test_random_irs_bit_exact(k: int, blocks: int, readout: str, fold_log: int,
+                              interleave: int, seed: int,
+                              tmp_path_factory: pytest.TempPathFactory) -> None:
+    m = 1 << k
+    n = max(m * blocks, 2)
+    fold = min(1 << fold_log, n // 2)
+    ir = random_ir(hidden=n, block_size=m, input_dim=2, outputs=2, readout=readout,  # type: ignore[arg-type]
+                   seed=seed, state_rounding="floor" if seed % 2 else "half_up")
+    project = emit(ir, tmp_path_factory.mktemp("hyp") / "p", fold=fold,
+                   interleave=interleave)
+    c = compile_project(project)
+    x = fresh_vectors(ir, count=25, steps=6, seed=seed)
+    np.testing.assert_array_equal(c.bridge.predict(x), run(ir, x))
