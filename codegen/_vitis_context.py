@@ -27,7 +27,7 @@ from ._vitis_netlist import (
 #: Name of the top function (and of the RTL module Vitis HLS exports).
 TOP = "hadamrnn_top"
 #: Default time steps of the test-bench vectors when neither the options nor the
-#: IR's meta data (``meta["steps"]``) give one.
+#: IR's meta data (``meta["steps"]`` or ``meta["seq_len"]``) give one.
 DEFAULT_TB_STEPS = 16
 
 
@@ -132,9 +132,10 @@ class VitisContext:
 def tb_steps_for(ir: DeploymentIR, options: EmitOptions) -> int:
     if options.tb_steps is not None:
         return options.tb_steps
-    steps = ir.meta.get("steps") if isinstance(ir.meta, dict) else None
-    if isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= 4096:
-        return steps
+    for key in ("steps", "seq_len"):
+        steps = ir.meta.get(key) if isinstance(ir.meta, dict) else None
+        if isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= 4096:
+            return steps
     return DEFAULT_TB_STEPS
 
 

@@ -184,7 +184,7 @@ def test_schedule_pragmas_and_tcl() -> None:
     code = files[TOP_CPP]
     assert "#pragma HLS PIPELINE II=4" in code
     assert "#pragma HLS ARRAY_PARTITION variable=h type=cyclic factor=8 dim=2" in code
-    assert "distance=3" in code
+    assert "#pragma HLS DEPENDENCE variable=h type=inter dependent=false" in code
     for pragma in ("mode=axis port=x", "mode=axis port=y", "mode=ap_ctrl_hs port=return"):
         assert f"#pragma HLS INTERFACE {pragma}" in code
     tcl = files["build_prj.tcl"]

@@ -282,7 +282,8 @@ time_step:
 interleave:
         for (int b = 0; b < HRNN_INTERLEAVE; ++b) {
 #pragma HLS PIPELINE II=2
-#pragma HLS DEPENDENCE variable=h type=inter direction=RAW distance=2 dependent=true
+            // iteration b reads and writes only h[b]: no dependence between the B sequences
+#pragma HLS DEPENDENCE variable=h type=inter dependent=false
             const x_beat_t in = x.read();
             x_elem_t xv[HRNN_INPUT_DIM];
         unpack:
