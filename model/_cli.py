@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m model",
                 description="HadamRNN: train with hardware-exact fixed point, evaluate "
                             "against the integer reference, export the deployment IR.")
-    sub = p.add_subparsers(dest="command", metavar="{train,eval,export,random}",
+    sub = p.add_subparsers(dest="command", metavar="{train,eval,export,info,random}",
                            parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a HadamRNN / Block-HadamRNN on a task",
@@ -92,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="IR folder to write")
     x.add_argument("--name", help="IR name (default: the run folder's name)")
     x.add_argument("--no-qonnx", action="store_true", help="skip the QONNX file")
+
+    i = sub.add_parser("info", help="check an IR folder and print its shape and widths",
+                       description="Load and validate an IR folder (no torch); print its "
+                                   "shape, formats and the datapath widths.")
+    i.add_argument("ir", help="IR folder (model.json + weights.npz)")
 
     r = sub.add_parser("random", help="write a random but valid IR (no training, no torch)")
     r.add_argument("--hidden", type=_pos_int, required=True)
@@ -182,8 +187,28 @@ def _cmd_random(a: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_info(a: argparse.Namespace) -> int:
+    from ._ir import load_ir
+    from ._widths import datapath_widths
+
+    ir = load_ir(a.ir)
+    w = datapath_widths(ir)
+    kind = "binary HadamRNN" if ir.block_size == ir.hidden else "Block-HadamRNN"
+    st, fx = ir.state_format, ir.input_format
+    print(f"{ir.name}: {kind}, hidden {ir.hidden}, block {ir.block_size}, "
+          f"input {ir.input_dim}, outputs {ir.outputs}, readout {ir.readout}")
+    print(f"  input  {'s' if fx.signed else 'u'}{fx.width}.{fx.frac}   "
+          f"state s{st.width}.{st.frac} ({ir.state_rounding}, {ir.state_overflow})   "
+          f"U {ir.input_weight_bits} bit 2^-{ir.input_weight_frac}   "
+          f"V {ir.output_weight_bits} bit 2^-{ir.output_weight_frac}")
+    print(f"  widths: FWHT stages {list(w.stages)}, recurrent {w.recurrent}, "
+          f"input product {w.input_product}, accumulator {w.acc}, output {w.output}")
+    return 0
+
+
 _COMMANDS: dict[str, Any] = {
-    "train": _cmd_train, "eval": _cmd_eval, "export": _cmd_export, "random": _cmd_random,
+    "train": _cmd_train, "eval": _cmd_eval, "export": _cmd_export, "info": _cmd_info,
+    "random": _cmd_random,
 }
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -300,11 +301,13 @@ def plot_curves(path: Path, history: dict[str, Any]) -> None:
     ax1.set_xlabel("training step")
     ax1.set_ylabel("loss")
     ax1.set_yscale("log")
-    ax1.legend()
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend()
     ax2.set_xlabel("training step")
     ax2.set_ylabel("%")
     ax2.set_ylim(0, 101)
-    ax2.legend()
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend()
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=80)
@@ -316,12 +319,47 @@ def plot_curves(path: Path, history: dict[str, Any]) -> None:
 
 
 class Interrupted(Exception):
-    """Training stopped by Ctrl-C after saving a checkpoint."""
+    """Training stopped by Ctrl-C (or SIGTERM) after saving a checkpoint."""
+
+
+class _StopRequest:
+    """SIGINT / SIGTERM ask training to stop at the next safe point (after an
+    optimizer step); a second signal stops at once.  Background jobs start with
+    SIGINT ignored, which is why both are caught here."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.old: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def check(self) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _StopRequest:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                self.old[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        for sig, h in self.old.items():
+            signal.signal(sig, h)
 
 
 def train(
     cfg: TrainConfig | None, out: str | os.PathLike[str], *, resume: bool = False,
     epochs: int | None = None, progress: bool = True, log: Any = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Train a new run into folder ``out`` (``cfg`` required), or with ``resume``
     continue the run saved there (its own options; ``epochs`` may extend it).
@@ -383,75 +421,85 @@ def train(
             "wall_time": wall,
         }
 
-    def write_metrics() -> None:
+    plotted = [wall]
+
+    def write_metrics(plot: bool = True) -> None:
         atomic_write(folder / METRICS, _json_bytes(
             {"task": cfg.task, "seq_len": data.seq_len, "history": history,
              "wall_time_s": round(wall, 3), "steps": global_step}))
-        plot_curves(folder / CURVES, history)
+        if plot:
+            plot_curves(folder / CURVES, history)
+            plotted[0] = wall
 
     net.train()
     done_in_epoch = skip
-    try:
-        from tqdm import tqdm
+    with _StopRequest() as stop:
+        try:
+            from tqdm import tqdm
 
-        t0 = time.perf_counter()
-        while epoch < cfg.epochs:
             t0 = time.perf_counter()
-            bar = tqdm(total=n_batches, initial=done_in_epoch, desc=f"epoch {epoch + 1}",
-                       disable=not progress, dynamic_ncols=True, file=sys.stderr,
-                       mininterval=1.0 if sys.stderr.isatty() else 30.0)
-            batches = data.batches("train", cfg.batch_size, shuffle=True,
-                                   seed=cfg.seed * 100_003 + epoch)
-            for i, (x, y) in enumerate(batches):
-                if i < done_in_epoch:
-                    continue
-                logits = net(_as_input(x))
-                loss, *hits = loss_and_hits(logits, torch.from_numpy(y), data.loss, recall)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                global_step += 1
-                done_in_epoch = i + 1
-                tally.add(loss.item(), len(y), *hits)
-                summary = tally.summary()
-                post = {"loss": f"{summary['loss']:.4f}",
-                        "acc": f"{100 * summary['accuracy']:.2f}"}
-                if "recall_accuracy" in summary:
-                    post["recall"] = f"{100 * summary['recall_accuracy']:.1f}"
-                bar.set_postfix(post, refresh=False)
-                bar.update(1)
-                if cfg.val_every and global_step % cfg.val_every == 0:
-                    val = evaluate(net, data, "val")
-                    now = wall + time.perf_counter() - t0
-                    history["val_checks"].append(
-                        {"step": global_step, "epoch": epoch + 1, "val": val,
-                         "wall_time_s": round(now, 3)})
-                    bar.write(_line(f"step {global_step}", val, now))
-                    write_metrics()
-            bar.close()
-            lr = opt.param_groups[0]["lr"]
-            sched.step()
-            val = evaluate(net, data, "val")
-            wall += time.perf_counter() - t0
-            entry = {"epoch": epoch + 1, "step": global_step, "lr": lr,
-                     "train": tally.summary(), "val": val, "wall_time_s": round(wall, 3)}
-            history["epochs"].append(entry)
-            if not cfg.val_every or global_step % cfg.val_every:
-                history["val_checks"].append({"step": global_step, "epoch": epoch + 1,
-                                              "val": val, "wall_time_s": round(wall, 3)})
-            log(_line(f"epoch {epoch + 1}/{cfg.epochs}", val, wall, train=entry["train"]))
-            epoch += 1
-            done_in_epoch = 0
-            tally = _Tally()
-            save_checkpoint(ckpt_path, snapshot(epoch, 0))
+            while epoch < cfg.epochs:
+                t0 = time.perf_counter()
+                bar = tqdm(total=n_batches, initial=done_in_epoch, desc=f"epoch {epoch + 1}",
+                           disable=not progress, dynamic_ncols=True, file=sys.stderr,
+                           mininterval=1.0 if sys.stderr.isatty() else 30.0)
+                batches = data.batches("train", cfg.batch_size, shuffle=True,
+                                       seed=cfg.seed * 100_003 + epoch)
+                for i, (x, y) in enumerate(batches):
+                    if i < done_in_epoch:
+                        continue
+                    logits = net(_as_input(x))
+                    loss, *hits = loss_and_hits(logits, torch.from_numpy(y), data.loss, recall)
+                    opt.zero_grad()
+                    loss.backward()
+                    opt.step()
+                    global_step += 1
+                    done_in_epoch = i + 1
+                    tally.add(loss.item(), len(y), *hits)
+                    summary = tally.summary()
+                    post = {"loss": f"{summary['loss']:.4f}",
+                            "acc": f"{100 * summary['accuracy']:.2f}"}
+                    if "recall_accuracy" in summary:
+                        post["recall"] = f"{100 * summary['recall_accuracy']:.1f}"
+                    bar.set_postfix(post, refresh=False)
+                    bar.update(1)
+                    if cfg.val_every and global_step % cfg.val_every == 0:
+                        val = evaluate(net, data, "val")
+                        now = wall + time.perf_counter() - t0
+                        history["val_checks"].append(
+                            {"step": global_step, "epoch": epoch + 1, "val": val,
+                             "wall_time_s": round(now, 3)})
+                        bar.write(_line(f"step {global_step}", val, now))
+                        write_metrics(plot=now - plotted[0] > 60)
+                    if on_step is not None:
+                        on_step(global_step)
+                    stop.check()
+                bar.close()
+                lr = opt.param_groups[0]["lr"]
+                sched.step()
+                val = evaluate(net, data, "val")
+                wall += time.perf_counter() - t0
+                entry = {"epoch": epoch + 1, "step": global_step, "lr": lr,
+                         "train": tally.summary(), "val": val, "wall_time_s": round(wall, 3)}
+                history["epochs"].append(entry)
+                if not cfg.val_every or global_step % cfg.val_every:
+                    history["val_checks"].append({"step": global_step, "epoch": epoch + 1,
+                                                  "val": val, "wall_time_s": round(wall, 3)})
+                epoch += 1
+                done_in_epoch = 0
+                tally = _Tally()
+                save_checkpoint(ckpt_path, snapshot(epoch, 0))
+                write_metrics()
+                log(_line(f"epoch {epoch}/{cfg.epochs}", val, wall, train=entry["train"]))
+                stop.check()
+        except KeyboardInterrupt:
+            if done_in_epoch:
+                wall += time.perf_counter() - t0
+            save_checkpoint(ckpt_path, snapshot(epoch, done_in_epoch))
             write_metrics()
-    except KeyboardInterrupt:
-        wall += time.perf_counter() - t0
-        save_checkpoint(ckpt_path, snapshot(epoch, done_in_epoch))
-        write_metrics()
-        raise Interrupted(
-            f"interrupted at epoch {epoch + 1}, step {global_step}: checkpoint saved to "
-            f"{ckpt_path}; continue with --resume") from None
+            raise Interrupted(
+                f"interrupted at epoch {epoch + 1}, step {global_step}: checkpoint saved to "
+                f"{ckpt_path}; continue with --resume") from None
     return history
 
 
