@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from model import DeploymentIR, FlowError
 
 from ._boards import Board
-from ._estimate_model import Geometry, Part, geometry, structure
+from ._estimate_model import Part, structure
 from ._passes import DATAPATHS, EmitOptions, check_schedule, valid_folds
 
 RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
@@ -25,33 +25,35 @@ RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 class Coefficients:
     """Cost of each primitive on one device family (fitted to Yosys cell counts)."""
 
-    add_lut: float      #: LUTs per adder bit
-    logic_lut: float    #: LUTs per bit of small logic (compare, select, relu)
-    mux_lut: float      #: LUTs per bit per (fan-in - 1) of a mux, before the LUT6 packing
+    add2_lut: float     #: LUTs per bit of a two-operand adder
+    sum_in_lut: float   #: LUTs per operand bit entering a multi-operand sum
+    sum_out_lut: float  #: LUTs per result bit of a multi-operand sum
+    mux_lut: float      #: LUTs per bit per LUT-level of a mux
+    logic_lut: float    #: LUTs per bit of small logic (compare, relu, clear)
     lut_fixed: float    #: control, AXI handshakes, counters
     ff_fixed: float
     carry_bits: int     #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
     lut_inputs: int     #: 6 (Xilinx) or 4 (iCE40)
 
 
-#: Fitted by bench/bench_codegen_estimate.py --fit (see docs/estimates.md).
+#: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
 COEFFICIENTS: dict[str, Coefficients] = {
-    "xc7": Coefficients(add_lut=1.0, logic_lut=0.5, mux_lut=0.5, lut_fixed=40.0,
-                        ff_fixed=20.0, carry_bits=4, lut_inputs=6),
-    "xcup": Coefficients(add_lut=1.0, logic_lut=0.5, mux_lut=0.5, lut_fixed=40.0,
-                         ff_fixed=20.0, carry_bits=4, lut_inputs=6),
-    "ice40": Coefficients(add_lut=1.0, logic_lut=1.0, mux_lut=1.0, lut_fixed=60.0,
-                          ff_fixed=20.0, carry_bits=1, lut_inputs=4),
+    "xc7": Coefficients(add2_lut=1.0, sum_in_lut=1.4, sum_out_lut=0.0, mux_lut=1.0,
+                        logic_lut=0.5, lut_fixed=20.0, ff_fixed=0.0, carry_bits=4,
+                        lut_inputs=6),
 }
+COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
+COEFFICIENTS["ice40"] = Coefficients(add2_lut=1.0, sum_in_lut=1.6, sum_out_lut=0.0,
+                                     mux_lut=1.0, logic_lut=0.7, lut_fixed=30.0,
+                                     ff_fixed=0.0, carry_bits=1, lut_inputs=4)
 
 
 def mux_luts_per_bit(fan_in: int, lut_inputs: int) -> float:
-    """LUTs of one bit of a ``fan_in``:1 mux (select bits shared): a LUT6 holds a
-    4:1 mux, a LUT4 a 2:1 mux."""
+    """LUTs of one bit of a ``fan_in``:1 mux (select decoded once, shared): a LUT6
+    holds a 4:1 mux, a LUT4 a 2:1 mux."""
     if fan_in <= 1:
         return 0.0
     per_lut = 4 if lut_inputs >= 6 else 2
-    # A tree of per_lut:1 muxes: (fan_in - 1) / (per_lut - 1) LUTs, at least one.
     return max(1.0, (fan_in - 1) / (per_lut - 1))
 
 
@@ -68,8 +70,8 @@ class ComponentCost:
 @dataclass(frozen=True, kw_only=True)
 class Timing:
     cycles_per_step: int      #: clock cycles between two time steps of one sequence
-    steps_per_call: int       #: B time steps (one per interleaved sequence) per step slot
-    latency_cycles: int       #: first input beat to last output beat of one call
+    sequences_per_call: int   #: B sequences processed by one call
+    latency_cycles: int       #: cycles of one call (B sequences of T steps), docs/schedule.md
     clock_ns: float
     steps: int                #: time steps per sequence
 
@@ -79,7 +81,7 @@ class Timing:
 
     @property
     def sequences_per_s(self) -> float:
-        return self.steps_per_call / self.latency_s if self.latency_cycles else 0.0
+        return self.sequences_per_call / self.latency_s if self.latency_cycles else 0.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,26 +153,31 @@ class Estimate:
         }
 
 
+def features(part: Part, lut_inputs: int) -> dict[str, float]:
+    """The primitive quantities the LUT coefficients multiply."""
+    mux = sum(bits * mux_luts_per_bit(f, lut_inputs) for f, bits in part.mux_bits.items())
+    return {"add2": part.add2_bits, "sum_in": part.sum_in_bits, "sum_out": part.sum_out_bits,
+            "mux": mux, "logic": part.logic_bits}
+
+
 def cost(part: Part, coef: Coefficients) -> ComponentCost:
-    lut = part.add_bits * coef.add_lut + part.logic_bits * coef.logic_lut
-    for fan_in, bits in part.mux_bits.items():
-        lut += bits * mux_luts_per_bit(fan_in, coef.lut_inputs) * coef.mux_lut
-    carry = part.add_bits / coef.carry_bits
+    f = features(part, coef.lut_inputs)
+    lut = (f["add2"] * coef.add2_lut + f["sum_in"] * coef.sum_in_lut
+           + f["sum_out"] * coef.sum_out_lut + f["mux"] * coef.mux_lut
+           + f["logic"] * coef.logic_lut)
+    carry = (part.add2_bits + part.sum_out_bits) / coef.carry_bits
     return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
                          ff=float(part.reg_bits), carry=carry)
 
 
-def cycles_per_step(g: Geometry) -> int:
-    """Cycles between two consecutive time steps of one sequence (docs/schedule.md)."""
-    if g.k == 0 or g.fold == 1:
-        return 1 + 1
-    return g.k * g.fold + 1
+def timing(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str,
+           clock_ns: float, steps: int) -> Timing:
+    """The closed-form schedule of docs/schedule.md (codegen._verilog_schedule)."""
+    from ._verilog_schedule import call_cycles, schedule
 
-
-def timing(g: Geometry, *, clock_ns: float, steps: int) -> Timing:
-    cps = cycles_per_step(g)
-    return Timing(cycles_per_step=cps, steps_per_call=g.interleave,
-                  latency_cycles=cps * steps + 2, clock_ns=clock_ns, steps=steps)
+    sched = schedule(ir.hidden, ir.block_size, fold, interleave, datapath=datapath)
+    return Timing(cycles_per_step=int(sched["cycles_per_beat"]), sequences_per_call=interleave,
+                  latency_cycles=call_cycles(sched, steps), clock_ns=clock_ns, steps=steps)
 
 
 def default_steps(ir: DeploymentIR) -> int:
@@ -197,22 +204,22 @@ def estimate(
                           part=board.part, clock_ns=clock_ns,
                           datapath=datapath)  # type: ignore[arg-type]
     check_schedule(ir, options)
+    if datapath == "dense" and fold != 1:
+        raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {fold}")
     if steps is not None and steps < 1:
         raise FlowError(f"--steps {steps} must be >= 1")
     coef = COEFFICIENTS[board.family]
     parts = structure(ir, fold=fold, interleave=interleave, datapath=datapath)
     comps = tuple(cost(p, coef) for p in parts)
-    g = geometry(ir, fold=fold, interleave=interleave)
     lut = sum(c.lut for c in comps) + coef.lut_fixed
     ff = sum(c.ff for c in comps) + coef.ff_fixed
     carry = sum(c.carry for c in comps)
-    mem_bits = sum(p.mem_bits for p in parts)
-    bram = math.ceil(mem_bits / 36864) if mem_bits else 0
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
         fold=fold, interleave=interleave, board=board, components=comps,
-        lut=round(lut), ff=round(ff), carry=round(carry), bram36=float(bram), uram=0, dsp=0,
-        timing=timing(g, clock_ns=clock_ns, steps=steps or default_steps(ir)))
+        lut=round(lut), ff=round(ff), carry=round(carry), bram36=0.0, uram=0, dsp=0,
+        timing=timing(ir, fold=fold, interleave=interleave, datapath=datapath,
+                      clock_ns=clock_ns, steps=steps or default_steps(ir)))
 
 
 def sweep(
@@ -222,7 +229,7 @@ def sweep(
     """One estimate per valid fold factor (the Pareto front's candidates)."""
     if datapath not in DATAPATHS:
         raise FlowError(f"--datapath {datapath!r} is unknown; valid: {', '.join(DATAPATHS)}")
-    folds = valid_folds(ir) if datapath == "hadamard" else [1]
+    folds = valid_folds(ir) if datapath == "hadamard" and ir.log2_block > 0 else [1]
     return [estimate(ir, board=board, fold=f, interleave=interleave, clock_ns=clock_ns,
                      datapath=datapath, steps=steps) for f in folds]
 

@@ -1,11 +1,18 @@
 """Structure of the generated Verilog design, counted from the IR alone.
 
-:func:`structure` lists every component of the RTL that ``codegen._verilog``
-writes (docs/schedule.md) as primitive quantities: two-input adder bits, mux
-bits by fan-in, register bits, comparator bits.  It never renders the RTL, so
-it takes milliseconds even for n = 256.  ``codegen._estimate`` turns these
-counts into LUT / FF / CARRY with per-family coefficients calibrated against
-Yosys (docs/estimates.md).
+:func:`structure` lists every module of the RTL that ``codegen._verilog``
+writes (docs/schedule.md: ``hadamrnn_recur``, ``hadamrnn_update``,
+``hadamrnn_readout``, ``hadamrnn_top``) as primitive quantities: two-operand
+adder bits, bits entering multi-operand sums, mux bits by fan-in, small-logic
+bits, flip-flops.  It never renders the RTL, so it takes milliseconds even for
+n = 256.  ``codegen._estimate`` turns these counts into LUT / FF / CARRY with
+per-family coefficients fitted to Yosys (docs/estimates.md).
+
+Why two kinds of adders: Yosys maps ``a + b`` to one carry chain (one LUT per
+bit), but a sum of three or more operands (a CSD shift-add row) becomes a
+``$macc`` cell built as a carry-save tree: its cost follows the number of
+operand bits entering it (sign extension and shifts cost nothing), plus a final
+carry chain at the result width.
 """
 
 from __future__ import annotations
@@ -21,21 +28,32 @@ from ._passes import csd
 
 @dataclass(kw_only=True)
 class Part:
-    """One component: primitive counts (bits) that cost LUTs and FFs."""
+    """One module of the design: primitive counts."""
 
     name: str
     detail: str = ""
-    add_bits: int = 0          #: bits of two-input adders / subtractors (carry chain)
-    mux_bits: dict[int, int] = field(default_factory=dict)  #: fan-in -> bits of F:1 muxes
-    logic_bits: int = 0        #: bits of small LUT logic (saturation select, relu, enables)
+    add2_bits: int = 0         #: bits of two-operand adders / subtractors
+    sum_in_bits: int = 0       #: operand bits entering sums of >= 3 operands
+    sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
+    mux_bits: dict[int, int] = field(default_factory=dict)  #: fan-in -> mux bits
+    logic_bits: int = 0        #: comparisons against constants, relu, clear/select
     reg_bits: int = 0          #: flip-flops
-    mem_bits: int = 0          #: bits of state storage kept in RAM (interleave)
-    mem_width: int = 0         #: word width of that RAM
-    adders: int = 0            #: number of two-input adders (for the report)
+    adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
 
-    def add(self, count: int, width: int) -> None:
-        self.add_bits += count * width
+    def add2(self, count: int, width: int) -> None:
+        self.add2_bits += count * width
         self.adders += count
+
+    def sum(self, operand_widths: list[int], out_width: int) -> None:
+        """A sum of the given operands (a non-zero constant counts as an operand
+        of width 0: it is folded into the carry-save tree for free)."""
+        t = len(operand_widths)
+        if t >= 3:
+            self.sum_in_bits += sum(operand_widths)
+            self.sum_out_bits += out_width
+        elif t == 2:
+            self.add2_bits += max(operand_widths) or out_width
+        self.adders += max(t - 1, 0)
 
     def mux(self, fan_in: int, bits: int) -> None:
         if fan_in > 1 and bits > 0:
@@ -44,7 +62,7 @@ class Part:
 
 @dataclass(frozen=True, kw_only=True)
 class Geometry:
-    """Widths of the RTL signals (mirrors the Verilog target's netlist pass)."""
+    """Widths of the RTL signals (the same rules as the Verilog target's netlist pass)."""
 
     n: int
     m: int
@@ -54,106 +72,107 @@ class Geometry:
     S: int           #: state width
     RW: int          #: recurrent operand width, S + k
     AW: int          #: accumulator width (acc + 1 for the rounding constant)
-    QW: int          #: after the rounding shift
     SW: int          #: saturation compare width
+    W: int           #: input element width
     OW: int          #: output element width
-    XW: int          #: x_TDATA width
-    YW: int          #: y_TDATA width
     fold: int
     interleave: int
+    ticks: int       #: folded butterfly cycles k*F (0 unfolded)
 
 
-def _round8(bits: int) -> int:
-    return max(8, (bits + 7) // 8 * 8)
-
-
-def geometry(ir: DeploymentIR, *, fold: int, interleave: int) -> Geometry:
+def geometry(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) -> Geometry:
     w = datapath_widths(ir)
     S = ir.state_format.width
     k = ir.log2_block
     AW = w.acc + 1
     QW = AW - (ir.acc_frac - ir.state_format.frac)
+    ticks = k * fold if (fold > 1 and k > 0 and datapath == "hadamard") else 0
     return Geometry(
         n=ir.hidden, m=ir.block_size, k=k, d=ir.input_dim, outputs=ir.outputs, S=S,
-        RW=S + k, AW=AW, QW=QW, SW=max(QW, S + 1), OW=w.output,
-        XW=_round8(ir.input_dim * ir.input_format.width), YW=_round8(ir.outputs * w.output),
-        fold=fold, interleave=interleave)
+        RW=S + k, AW=AW, SW=max(QW, S + 1), W=ir.input_format.width, OW=w.output,
+        fold=fold, interleave=interleave, ticks=ticks)
 
 
 def _digits(values: np.ndarray) -> np.ndarray:
     """CSD digit count of every entry (0 for a zero weight)."""
-    flat = [len(csd(int(v))) for v in np.asarray(values).ravel()]
-    return np.asarray(flat, dtype=np.int64).reshape(np.shape(values))
+    arr = np.asarray(values)
+    flat = [len(csd(int(v))) for v in arr.ravel()]
+    return np.asarray(flat, dtype=np.int64).reshape(arr.shape)
 
 
 def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) -> list[Part]:
-    """The components of the design for one schedule, as primitive counts."""
-    g = geometry(ir, fold=fold, interleave=interleave)
+    """The modules of the design for one schedule, as primitive counts."""
+    g = geometry(ir, fold=fold, interleave=interleave, datapath=datapath)
     n, k, S, F, B = g.n, g.k, g.S, g.fold, g.interleave
     parts: list[Part] = []
 
-    # ---- recurrent product W h: FWHT butterflies or the dense +-1 baseline
-    rec = Part(name="recurrent", detail="")
+    # ---- hadamrnn_recur: FWHT butterflies or the dense +-1 baseline
+    rec = Part(name="recurrent")
     if datapath == "dense":
-        # Per row: a sum of the m entries of its diagonal block at RW bits.
-        rec.add(n * (g.m - 1), g.RW)
-        rec.detail = f"dense +-1: {n} rows x {g.m - 1} add/sub at {g.RW} b"
-    elif k > 0 and F == 1:
+        for _ in range(n):
+            rec.sum([S] * g.m, g.RW)
+        rec.detail = f"dense +-1: {n} rows of {g.m} terms at {g.RW} b"
+    elif k > 0 and g.ticks == 0:
         for s in range(k):
-            rec.add(n, S + s + 1)  # n/2 butterflies, each a+b and a-b
+            rec.add2(n, S + s)  # n/2 butterflies of (S+s)-bit inputs: a+b and a-b
         rec.detail = f"FWHT {k} stages x {n // 2} butterflies, {S + 1}..{S + k} b"
     elif k > 0:
         units = n // (2 * F)
         for s in range(k):
-            rec.add(2 * units, S + s + 1)
+            rec.add2(2 * units, S + s)
             rec.mux(F, 2 * units * (S + s))  # operand select per unit input
-        # Working registers w_i (RW bits), written by one unit per stage.
+        # Working registers w_i (RW bits): one write per stage, else hold.
         rec.reg_bits += n * g.RW
-        rec.mux(k + 1, n * g.RW)
+        rec.mux(k, n * g.RW)
+        rec.logic_bits += 2 * k * F  # tick decoders
         rec.detail = (f"FWHT {k} stages x {units} butterfly units, {F}:1 operand muxes, "
                       f"{n} x {g.RW} b working registers")
     else:
         rec.detail = "m = 1: no butterflies"
     parts.append(rec)
 
-    # ---- state update: acc_i = recurrent (x 1/sqrt2 as CSD) + U x + bias + round
-    inv_terms = len(csd(ir.inv_sqrt2)) if ir.odd_log2 else 1
+    # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
+    rec_terms = len(csd(ir.inv_sqrt2)) if ir.odd_log2 else 1
     u_digits = _digits(ir.input_weight)
-    row_terms = inv_terms + u_digits.sum(axis=1)
-    bias = (np.asarray(ir.state_bias) != 0) | (
-        ir.state_rounding == "half_up" and ir.acc_frac > ir.state_format.frac)
+    sh_b = ir.acc_frac - ir.state_format.frac
+    d_round = ir.acc_frac - ir.state_format.frac
+    rnd = (1 << (d_round - 1)) if (ir.state_rounding == "half_up" and d_round > 0) else 0
+    consts = (np.asarray(ir.state_bias, dtype=object) * (1 << sh_b) + rnd) != 0
     upd = Part(name="update")
-    upd_adders = int(np.maximum(row_terms + bias.astype(np.int64) - 1, 0).sum())
-    upd.add(upd_adders, g.AW)
-    upd.detail = (f"U x (CSD, {int(u_digits.sum())} digits) + W h"
-                  f"{' x 1/sqrt2 (' + str(inv_terms) + ' digits)' if ir.odd_log2 else ''}"
-                  f" + bias: {upd_adders} add/sub at {g.AW} b")
+    for i in range(n):
+        widths = [g.RW] * rec_terms + [g.W] * int(u_digits[i].sum())
+        if consts[i]:
+            widths.append(0)
+        upd.sum(widths, g.AW)
+    upd.logic_bits += n * 2 * g.SW          # two comparisons against +-smax per row
+    upd.mux(3, n * S)                       # select smax / -smax / q
+    upd.detail = (f"{int(u_digits.sum())} U digits"
+                  f"{', inv_sqrt2 ' + str(rec_terms) + ' digits' if ir.odd_log2 else ''}"
+                  f", {n} rows at {g.AW} b, saturate at {g.SW} b")
     parts.append(upd)
 
-    sat = Part(name="saturate", detail=f"round, clamp to +-{ir.state_max}, {n} x {g.SW} b")
-    sat.logic_bits += n * (2 * g.SW + S)  # two comparisons and the select per row
-    parts.append(sat)
-
-    # ---- state storage (B sequences in flight)
-    st = Part(name="state", detail=f"{n} x {S} b x {B} sequences")
-    st.reg_bits += n * S * B
-    if B > 1:
-        st.mux(B, n * S)
-    parts.append(st)
-
-    # ---- readout y = V relu(h) + c
+    # ---- hadamrnn_readout: y_o = sum CSD(V_oi) relu(h_i) + c_o
     v_digits = _digits(ir.output_weight)
-    out_terms = v_digits.sum(axis=1) + (np.asarray(ir.output_bias) != 0)
+    used = int((v_digits.sum(axis=0) > 0).sum())
     rd = Part(name="readout")
-    rd_adders = int(np.maximum(out_terms - 1, 0).sum())
-    rd.add(rd_adders, g.OW)
-    rd.logic_bits += int((v_digits.sum(axis=0) > 0).sum()) * (S - 1)  # relu of used h_i
-    rd.detail = (f"V relu(h) (CSD, {int(v_digits.sum())} digits) + c: "
-                 f"{rd_adders} add/sub at {g.OW} b")
+    for o in range(g.outputs):
+        widths = [S - 1] * int(v_digits[o].sum())
+        if int(ir.output_bias[o]) != 0:
+            widths.append(0)
+        rd.sum(widths, g.OW)
+    rd.logic_bits += used * (S - 1)          # relu: clear on the sign bit
+    rd.detail = f"{int(v_digits.sum())} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     parts.append(rd)
 
-    # ---- streams and control
-    io = Part(name="io+control", detail=f"x {g.XW} b, y {g.YW} b, AXI-Stream, ap_ctrl_hs")
-    io.reg_bits += g.XW + g.YW
-    parts.append(io)
+    # ---- hadamrnn_top: x register, B state registers, ho, control
+    top = Part(name="top")
+    used_x = int((u_digits.sum(axis=0) > 0).sum())
+    top.reg_bits += used_x * g.W             # x_reg bits of inputs with a weight
+    top.reg_bits += B * n * S                # hq_0 .. hq_{B-1}
+    top.reg_bits += used * S                 # ho: states the readout slices
+    top.reg_bits += 8 + (2 * max(B - 1, 1).bit_length() if B > 1 else 0)
+    top.reg_bits += g.ticks.bit_length() if g.ticks else 0
+    top.logic_bits += n * S                  # clear on x_last / start into the state
+    top.detail = f"{B} x {n} x {S} b state, ho {used} x {S} b, x {used_x} x {g.W} b, control"
+    parts.append(top)
     return parts

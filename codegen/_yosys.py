@@ -29,9 +29,9 @@ INSTALL_HINT = (
 
 #: Yosys synthesis command per device family.
 SYNTH_COMMANDS: dict[str, str] = {
-    "xc7": "synth_xilinx -family xc7 -noiopad -flatten",
-    "xcup": "synth_xilinx -family xcup -noiopad -flatten",
-    "ice40": "synth_ice40 -flatten",
+    "xc7": "synth_xilinx -family xc7 -noiopad",
+    "xcup": "synth_xilinx -family xcup -noiopad",
+    "ice40": "synth_ice40",
 }
 
 # LUT-equivalents of Xilinx distributed-RAM / shift-register primitives.
@@ -65,6 +65,7 @@ class SynthResult:
     seconds: float = 0.0
     log: str = ""
     other: dict[str, int] = field(default_factory=dict)
+    modules: dict[str, dict[str, int]] = field(default_factory=dict)  #: local cells per module
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -72,6 +73,7 @@ class SynthResult:
             "carry": self.carry, "dsp": self.dsp, "bram36": self.bram36, "uram": self.uram,
             "ebr4k": self.ebr4k, "spram": self.spram, "cells": dict(sorted(self.cells.items())),
             "seconds": round(self.seconds, 2),
+            "modules": {k: dict(sorted(v.items())) for k, v in sorted(self.modules.items())},
         }
 
 
@@ -111,8 +113,15 @@ def classify(cells: Mapping[str, int], family: str) -> SynthResult:
 
 # ---------------------------------------------------------------- stat parsers
 
+def parse_stat_modules(text: str) -> dict[str, dict[str, int]]:
+    """Local cell counts per module (hierarchy kept) from ``stat -json``."""
+    doc = json.loads(text)
+    return {name.lstrip("\\"): {str(k): int(v) for k, v in mod.get("num_cells_by_type", {}).items()}
+            for name, mod in doc.get("modules", {}).items()}
+
+
 def parse_stat_json(text: str) -> dict[str, int]:
-    """Cell counts of the whole design from ``stat -json``."""
+    """Cell counts of the whole design (all modules, as instantiated) from ``stat -json``."""
     doc = json.loads(text)
     design = doc.get("design")
     if design is None:  # one module only: sum the modules
@@ -261,14 +270,17 @@ def synthesize(
                   if "ERROR" in ln]
         detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
         raise YosysError(f"Yosys failed on {work / 'synth.ys'}: {detail}")
+    modules: dict[str, dict[str, int]] = {}
     if (work / "stat.json").is_file():
         cells = parse_stat_json((work / "stat.json").read_text())
+        modules = parse_stat_modules((work / "stat.json").read_text())
     elif (work / "stat.txt").is_file():
         cells = parse_stat_text((work / "stat.txt").read_text())
     else:
         raise YosysError(f"Yosys wrote no statistics in {work} (see yosys.log)")
     result = classify(cells, family)
-    return SynthResult(**{**result.__dict__, "seconds": seconds, "log": str(work / "yosys.log")})
+    return SynthResult(**{**result.__dict__, "seconds": seconds, "log": str(work / "yosys.log"),
+                          "modules": modules})
 
 
 # ---------------------------------------------------------------- place and route

