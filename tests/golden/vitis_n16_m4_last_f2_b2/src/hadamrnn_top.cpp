@@ -59,8 +59,8 @@ static void rnn_step(const x_elem_t x[HRNN_INPUT_DIM], const state_t h[HRNN_HIDD
     u_15 -= (in_t)x[1] << 1;
     u_15 += (in_t)x[1] << 3;
     // BEGIN recurrent path
-    // FWHT of each diagonal block: 2 stage(s) of 8 butterflies,
-    // 32 adders/subtractors in all (n log2 m)
+    // FWHT of each of the 4 diagonal block(s) of m = 4: 2 stage(s) of
+    // 8 butterflies, 32 adders/subtractors in all (n log2 m)
     const state_t s0_0 = h[0];
     const state_t s0_1 = h[1];
     const state_t s0_2 = h[2];
@@ -77,36 +77,46 @@ static void rnn_step(const x_elem_t x[HRNN_INPUT_DIM], const state_t h[HRNN_HIDD
     const state_t s0_13 = h[13];
     const state_t s0_14 = h[14];
     const state_t s0_15 = h[15];
+    // block 0: rows 0..3
     // stage 1: butterflies (i, i + 1)
     const stage1_t s1_0 = s0_0 + s0_1;
     const stage1_t s1_1 = s0_0 - s0_1;
     const stage1_t s1_2 = s0_2 + s0_3;
     const stage1_t s1_3 = s0_2 - s0_3;
-    const stage1_t s1_4 = s0_4 + s0_5;
-    const stage1_t s1_5 = s0_4 - s0_5;
-    const stage1_t s1_6 = s0_6 + s0_7;
-    const stage1_t s1_7 = s0_6 - s0_7;
-    const stage1_t s1_8 = s0_8 + s0_9;
-    const stage1_t s1_9 = s0_8 - s0_9;
-    const stage1_t s1_10 = s0_10 + s0_11;
-    const stage1_t s1_11 = s0_10 - s0_11;
-    const stage1_t s1_12 = s0_12 + s0_13;
-    const stage1_t s1_13 = s0_12 - s0_13;
-    const stage1_t s1_14 = s0_14 + s0_15;
-    const stage1_t s1_15 = s0_14 - s0_15;
     // stage 2: butterflies (i, i + 2)
     const stage2_t s2_0 = s1_0 + s1_2;
     const stage2_t s2_2 = s1_0 - s1_2;
     const stage2_t s2_1 = s1_1 + s1_3;
     const stage2_t s2_3 = s1_1 - s1_3;
+    // block 1: rows 4..7
+    // stage 1: butterflies (i, i + 1)
+    const stage1_t s1_4 = s0_4 + s0_5;
+    const stage1_t s1_5 = s0_4 - s0_5;
+    const stage1_t s1_6 = s0_6 + s0_7;
+    const stage1_t s1_7 = s0_6 - s0_7;
+    // stage 2: butterflies (i, i + 2)
     const stage2_t s2_4 = s1_4 + s1_6;
     const stage2_t s2_6 = s1_4 - s1_6;
     const stage2_t s2_5 = s1_5 + s1_7;
     const stage2_t s2_7 = s1_5 - s1_7;
+    // block 2: rows 8..11
+    // stage 1: butterflies (i, i + 1)
+    const stage1_t s1_8 = s0_8 + s0_9;
+    const stage1_t s1_9 = s0_8 - s0_9;
+    const stage1_t s1_10 = s0_10 + s0_11;
+    const stage1_t s1_11 = s0_10 - s0_11;
+    // stage 2: butterflies (i, i + 2)
     const stage2_t s2_8 = s1_8 + s1_10;
     const stage2_t s2_10 = s1_8 - s1_10;
     const stage2_t s2_9 = s1_9 + s1_11;
     const stage2_t s2_11 = s1_9 - s1_11;
+    // block 3: rows 12..15
+    // stage 1: butterflies (i, i + 1)
+    const stage1_t s1_12 = s0_12 + s0_13;
+    const stage1_t s1_13 = s0_12 - s0_13;
+    const stage1_t s1_14 = s0_14 + s0_15;
+    const stage1_t s1_15 = s0_14 - s0_15;
+    // stage 2: butterflies (i, i + 2)
     const stage2_t s2_12 = s1_12 + s1_14;
     const stage2_t s2_14 = s1_12 - s1_14;
     const stage2_t s2_13 = s1_13 + s1_15;

@@ -50,8 +50,8 @@ static void rnn_step(const x_elem_t x[HRNN_INPUT_DIM], const state_t h[HRNN_HIDD
     u_7 -= (in_t)x[1] << 1;
     u_7 += (in_t)x[2] << 2;
     // BEGIN recurrent path
-    // FWHT of each diagonal block: 3 stage(s) of 4 butterflies,
-    // 24 adders/subtractors in all (n log2 m)
+    // FWHT of each of the 1 diagonal block(s) of m = 8: 3 stage(s) of
+    // 4 butterflies, 24 adders/subtractors in all (n log2 m)
     const state_t s0_0 = h[0];
     const state_t s0_1 = h[1];
     const state_t s0_2 = h[2];
@@ -60,6 +60,7 @@ static void rnn_step(const x_elem_t x[HRNN_INPUT_DIM], const state_t h[HRNN_HIDD
     const state_t s0_5 = h[5];
     const state_t s0_6 = h[6];
     const state_t s0_7 = h[7];
+    // block 0: rows 0..7
     // stage 1: butterflies (i, i + 1)
     const stage1_t s1_0 = s0_0 + s0_1;
     const stage1_t s1_1 = s0_0 - s0_1;
