@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from model import DeploymentIR, datapath_widths
+from model import DeploymentIR, FlowError, datapath_widths
 
 from ._passes import EmitOptions, sanitize_identifier
 from ._vitis_netlist import (
@@ -29,6 +29,10 @@ TOP = "hadamrnn_top"
 #: Default time steps of the test-bench vectors when neither the options nor the
 #: IR's meta data (``meta["steps"]`` or ``meta["seq_len"]``) give one.
 DEFAULT_TB_STEPS = 16
+
+
+#: Widest AXI-Stream TDATA Vitis HLS accepts.
+MAX_STREAM_BITS = 4096
 
 
 def round_up8(bits: int) -> int:
@@ -80,6 +84,7 @@ class VitisContext:
     input_signed: bool
     x_bits: int
     y_bits: int
+    ap_int_max_w: int
     state_width: int
     stage_widths: tuple[tuple[int, int], ...]
     fwht_width: int
@@ -170,6 +175,13 @@ def build_context(ir: DeploymentIR, options: EmitOptions, notice: str) -> VitisC
     ob = max((abs(int(c)) for c in ir.output_bias), default=0)
     out_bias_width = max(2, ob.bit_length() + 1)
     tb_steps = tb_steps_for(ir, options)
+    x_bits = round_up8(ir.input_dim * fmt.width)
+    y_bits = round_up8(ir.outputs * w.output)
+    for label, bits in (("x", x_bits), ("y", y_bits)):
+        if bits > MAX_STREAM_BITS:
+            raise FlowError(
+                f"the {label} stream needs {bits}-bit beats, more than the {MAX_STREAM_BITS} "
+                "bits of a Vitis HLS AXI-Stream; reduce input_dim/outputs or their widths")
     return VitisContext(
         notice=notice,
         ident=sanitize_identifier(ir.name),
@@ -192,8 +204,9 @@ def build_context(ir: DeploymentIR, options: EmitOptions, notice: str) -> VitisC
         fwht_adders=fwht_adders(stages),
         input_width=fmt.width,
         input_signed=fmt.signed,
-        x_bits=round_up8(ir.input_dim * fmt.width),
-        y_bits=round_up8(ir.outputs * w.output),
+        x_bits=x_bits,
+        y_bits=y_bits,
+        ap_int_max_w=-(-max(x_bits, y_bits, 1024) // 1024) * 1024,
         state_width=w.state,
         stage_widths=tuple((j + 1, bits) for j, bits in enumerate(w.stages)),
         fwht_width=w.stages[-1] if w.stages else w.state,

@@ -272,3 +272,17 @@ def test_hostile_ir_name_is_sanitized(tmp_path: Path) -> None:
     assert "#include \"evil" not in generated
     assert "x_include_evil_int" in files[TOP_CPP]
     assert "open_project -reset prj_x_include_evil_int" in files["build_prj.tcl"]
+
+
+def test_stream_width_limits() -> None:
+    from model import FlowError
+
+    wide = random_ir(hidden=4, block_size=4, input_dim=200, outputs=1, seed=1)
+    h = render(wide, EmitOptions(target="vitis", tb_sequences=1, tb_steps=1))["src/hrnn_types.h"]
+    assert "#define AP_INT_MAX_W 2048" in h and "ap_axiu<1600, 0, 0, 0> x_beat_t" in h
+    narrow = random_ir(hidden=4, block_size=4, input_dim=2, outputs=1, seed=1)
+    h = render(narrow, EmitOptions(target="vitis", tb_sequences=1, tb_steps=1))
+    assert "AP_INT_MAX_W" not in h["src/hrnn_types.h"]
+    too_wide = random_ir(hidden=4, block_size=4, input_dim=600, outputs=1, seed=1)
+    with pytest.raises(FlowError, match="x stream needs 4800-bit beats"):
+        render(too_wide, EmitOptions(target="vitis", tb_sequences=1, tb_steps=1))

@@ -31,6 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "n4_m4_every": (dict(hidden=4, block_size=4, input_dim=2, outputs=2, seed=21), {}),
     "n8_m1_every": (dict(hidden=8, block_size=1, input_dim=2, outputs=2, seed=27), {}),
+    "n4_m2_wide_x_stream": (  # 1600-bit x beats: AP_INT_MAX_W raised
+        dict(hidden=4, block_size=2, input_dim=200, outputs=2, seed=28), {}),
     "n16_m16_last_f2": (
         dict(hidden=16, block_size=16, input_dim=3, outputs=2, readout="last", seed=22),
         dict(fold=2)),
