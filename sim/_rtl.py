@@ -154,7 +154,10 @@ def simulate(folder: str | os.PathLike[str], *, vectors: int = 32, seed: int = 0
             test_dir=test_dir, testcase=[names[t] for t in tests], extra_env=env,
             waves=waves, seed=seed, log_file=log)
     except (SystemExit, Exception) as exc:
-        raise FlowError(f"RTL simulation did not run ({exc}); see {log}") from None
+        # The runner raises when a cocotb test fails; the results file then
+        # says why.  Without one, the simulation did not run at all.
+        if not results_path.is_file():
+            raise FlowError(f"RTL simulation did not run ({exc}); see {log}") from None
     sim_s = time.perf_counter() - start
     if not results_path.is_file():
         raise FlowError(f"the bench wrote no results; see {log}")
