@@ -286,3 +286,20 @@ def test_stream_width_limits() -> None:
     too_wide = random_ir(hidden=4, block_size=4, input_dim=600, outputs=1, seed=1)
     with pytest.raises(FlowError, match="x stream needs 4800-bit beats"):
         render(too_wide, EmitOptions(target="vitis", tb_sequences=1, tb_steps=1))
+
+
+def test_tb_vectors_come_from_the_reference() -> None:
+    from model import run
+
+    ir = random_ir(hidden=8, block_size=2, input_dim=3, outputs=2, readout="last", seed=6)
+    files = render(ir, EmitOptions(target="vitis", tb_sequences=5, tb_steps=4, tb_seed=9))
+    xin = files["tb_data/tb_input.dat"].splitlines()
+    yout = files["tb_data/tb_output.dat"].splitlines()
+    assert xin[0] == "5 4 3" and yout[0] == "5 1 2"
+    x = np.array([[int(v) for v in ln.split()] for ln in xin[1:]]).reshape(5, 4, 3)
+    y = np.array([[int(v) for v in ln.split()] for ln in yout[1:]])
+    np.testing.assert_array_equal(y, run(ir, x))
+    fmt = ir.input_format
+    assert {int(v) for v in x[0].ravel()} <= {fmt.min_int, fmt.max_int}  # saturating sequence
+    other = render(ir, EmitOptions(target="vitis", tb_sequences=5, tb_steps=4, tb_seed=10))
+    assert other["tb_data/tb_input.dat"] != files["tb_data/tb_input.dat"]
