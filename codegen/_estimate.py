@@ -29,7 +29,8 @@ class Coefficients:
     sum_in_lut: float   #: LUTs per operand bit entering a multi-operand sum
     sum_out_lut: float  #: LUTs per result bit of a multi-operand sum
     mux_lut: float      #: LUTs per bit per LUT-level of a mux
-    logic_lut: float    #: LUTs per bit of small logic (compare, relu, clear)
+    logic_lut: float    #: LUTs per bit of small logic (compare, relu)
+    state_lut: float    #: LUTs per state register bit (clear, slot shift)
     lut_fixed: float    #: control, AXI handshakes, counters
     ff_fixed: float
     carry_bits: int     #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
@@ -39,12 +40,12 @@ class Coefficients:
 #: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
 COEFFICIENTS: dict[str, Coefficients] = {
     "xc7": Coefficients(add2_lut=1.0, sum_in_lut=1.4, sum_out_lut=0.0, mux_lut=1.0,
-                        logic_lut=0.5, lut_fixed=20.0, ff_fixed=0.0, carry_bits=4,
+                        logic_lut=0.5, state_lut=1.0, lut_fixed=20.0, ff_fixed=0.0, carry_bits=4,
                         lut_inputs=6),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 COEFFICIENTS["ice40"] = Coefficients(add2_lut=1.0, sum_in_lut=1.6, sum_out_lut=0.0,
-                                     mux_lut=1.0, logic_lut=0.7, lut_fixed=30.0,
+                                     mux_lut=1.0, logic_lut=0.7, state_lut=1.0, lut_fixed=30.0,
                                      ff_fixed=0.0, carry_bits=1, lut_inputs=4)
 
 
@@ -157,14 +158,14 @@ def features(part: Part, lut_inputs: int) -> dict[str, float]:
     """The primitive quantities the LUT coefficients multiply."""
     mux = sum(bits * mux_luts_per_bit(f, lut_inputs) for f, bits in part.mux_bits.items())
     return {"add2": part.add2_bits, "sum_in": part.sum_in_bits, "sum_out": part.sum_out_bits,
-            "mux": mux, "logic": part.logic_bits}
+            "mux": mux, "logic": part.logic_bits, "state": part.state_bits}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:
     f = features(part, coef.lut_inputs)
     lut = (f["add2"] * coef.add2_lut + f["sum_in"] * coef.sum_in_lut
            + f["sum_out"] * coef.sum_out_lut + f["mux"] * coef.mux_lut
-           + f["logic"] * coef.logic_lut)
+           + f["logic"] * coef.logic_lut + f["state"] * coef.state_lut)
     carry = (part.add2_bits + part.sum_out_bits) / coef.carry_bits
     return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
                          ff=float(part.reg_bits), carry=carry)

@@ -36,7 +36,8 @@ class Part:
     sum_in_bits: int = 0       #: operand bits entering sums of >= 3 operands
     sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
     mux_bits: dict[int, int] = field(default_factory=dict)  #: fan-in -> mux bits
-    logic_bits: int = 0        #: comparisons against constants, relu, clear/select
+    logic_bits: int = 0        #: comparisons against constants, relu
+    state_bits: int = 0        #: state register bits with their clear / shift select
     reg_bits: int = 0          #: flip-flops
     adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
 
@@ -166,13 +167,13 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
 
     # ---- hadamrnn_top: x register, B state registers, ho, control
     top = Part(name="top")
-    used_x = int((u_digits.sum(axis=0) > 0).sum())
-    top.reg_bits += used_x * g.W             # x_reg bits of inputs with a weight
+    # (hierarchy kept: every bit a module port carries stays, used or not)
+    top.reg_bits += g.d * g.W                # x_reg
     top.reg_bits += B * n * S                # hq_0 .. hq_{B-1}
-    top.reg_bits += used * S                 # ho: states the readout slices
+    top.reg_bits += n * S                    # ho, the state on the readout
     top.reg_bits += 8 + (2 * max(B - 1, 1).bit_length() if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
-    top.logic_bits += n * S                  # clear on x_last / start into the state
-    top.detail = f"{B} x {n} x {S} b state, ho {used} x {S} b, x {used_x} x {g.W} b, control"
+    top.state_bits += B * n * S              # clear on start / x_last, shift between slots
+    top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)
     return parts

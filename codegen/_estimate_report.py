@@ -19,7 +19,7 @@ def _pct(v: float) -> str:
 
 
 def _num(v: float) -> str:
-    return f"{v:g}" if isinstance(v, float) and not v.is_integer() else f"{int(v)}"
+    return f"{v:.1f}" if isinstance(v, float) and not v.is_integer() else f"{int(v)}"
 
 
 def error_percent(estimated: float, measured: float) -> float | None:

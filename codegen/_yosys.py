@@ -296,25 +296,38 @@ def place_route_ice40(
     sources: Sequence[str | os.PathLike[str]], *, top: str, part: str,
     workdir: str | os.PathLike[str], clock_ns: float, timeout_s: float = 1800.0,
 ) -> float:
-    """Synthesize for iCE40 and place and route with nextpnr-ice40; return Fmax in MHz."""
+    """Synthesize for iCE40 inside a three-pin harness (codegen/_yosys_harness.py)
+    and place and route with nextpnr-ice40; return the achieved Fmax in MHz."""
+    from ._yosys_harness import HARNESS, harness
+
     tool = nextpnr_ice40()
     if tool is None:
-        raise YosysError("--pnr needs nextpnr-ice40, which is not installed; "
-                         "install it with `apt-get install nextpnr-ice40`")
+        raise YosysError("--pnr needs nextpnr-ice40, which is not installed "
+                         "(apt-get install nextpnr-ice40)")
     device, package = ICE40_DEVICE.get(part, ("up5k", "sg48"))
     work = Path(workdir).resolve()
-    synthesize(sources, top=top, family="ice40", workdir=work,
-               extra_script="write_json netlist.json\n", timeout_s=timeout_s)
+    work.mkdir(parents=True, exist_ok=True)
+    top_text = "\n".join(Path(s).read_text() for s in sources)
+    wrapper = work / "pnr_harness.v"
+    wrapper.write_text(harness(top_text, top))
+    synthesize([*sources, wrapper], top=HARNESS, family="ice40", workdir=work,
+               extra_script="delete t:$scopeinfo\nwrite_json netlist.json\n", timeout_s=timeout_s)
     freq = 1000.0 / clock_ns
-    proc = subprocess.run(
-        [tool, f"--{device}", "--package", package, "--json", "netlist.json",
-         "--freq", f"{freq:.2f}", "--report", "pnr.json", "--pcf-allow-unconstrained"],
-        cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
-    if proc.returncode != 0 and not (work / "pnr.json").is_file():
-        errors = [ln for ln in proc.stderr.splitlines() if "ERROR" in ln]
-        raise YosysError(f"nextpnr-ice40 failed: {errors[0] if errors else proc.returncode}")
+    try:
+        proc = subprocess.run(
+            [tool, f"--{device}", "--package", package, "--json", "netlist.json",
+             "--freq", f"{freq:.2f}", "--report", "pnr.json", "--pcf-allow-unconstrained",
+             "--seed", "1"],
+            cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise YosysError(f"nextpnr-ice40 did not finish within {timeout_s:.0f} s") from None
+    (work / "nextpnr.log").write_text(proc.stdout + proc.stderr)
+    if not (work / "pnr.json").is_file():
+        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
+        detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
+        raise YosysError(f"nextpnr-ice40 failed: {detail} (see {work / 'nextpnr.log'})")
     report = json.loads((work / "pnr.json").read_text())
     fmax = report.get("fmax", {})
     if not fmax:
-        raise YosysError("nextpnr-ice40 reported no clock (is the design combinational?)")
+        raise YosysError("nextpnr-ice40 reported no clock")
     return float(min(v["achieved"] for v in fmax.values()))
