@@ -120,3 +120,27 @@ def _save(data: bytes, folder: Path) -> Path:
     path = folder / "copy.pt"
     path.write_bytes(data)
     return path
+
+
+def test_token_task_trains_with_an_embedding_and_exports_it(tmp_path: Path) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 12, size=(80, 10))
+    y = (x[:, -1] > 5).astype(np.int64)  # the class is given by the last token
+    np.savez(tmp_path / "tok.npz", x_train=x[:60], y_train=y[:60], x_test=x[60:],
+             y_test=y[60:])
+    cfg = TrainConfig(task="npz", data_dir=str(tmp_path / "tok.npz"), hidden=8, block_size=4,
+                      embed_dim=5, epochs=2, batch_size=16, lr=1e-2, seed=1)
+    run = tmp_path / "run"
+    train(cfg, run, progress=False, log=_quiet)
+    report = evaluate_run(run)
+    assert report["differing_sequences"] == 0 and report["torch"] == report["integer"]
+    written = export_run(run, tmp_path / "ir")
+    assert "embedding.npz" in {p.name for p in written}
+    ir = model.load_ir(tmp_path / "ir")
+    with np.load(tmp_path / "ir" / "embedding.npz") as emb:
+        table = emb["table"]
+        assert table.shape == (12, 5) and int(emb["frac"]) == ir.input_format.frac
+    assert ir.input_dim == 5
+    assert table.min() >= ir.input_format.min_int and table.max() <= ir.input_format.max_int

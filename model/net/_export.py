@@ -80,13 +80,13 @@ def from_ir(ir: DeploymentIR, *, vocab: int | None = None) -> HadamRNN:
         torch.as_tensor(ir.output_weight * 2.0**-ir.output_weight_frac))
     module.state_bias.copy_(torch.as_tensor(ir.state_bias * 2.0**-ir.state_format.frac))
     module.output_bias.copy_(torch.as_tensor(ir.output_bias * 2.0**-ir.output_frac))
-    # float32 parameters must hold the IR's values exactly
+    # the (float64) bias parameters hold the IR's values exactly
     for got, want, what in (
         (module.state_bias, ir.state_bias * 2.0**-ir.state_format.frac, "state_bias"),
         (module.output_bias, ir.output_bias * 2.0**-ir.output_frac, "output_bias"),
     ):
         if not np.array_equal(got.double().numpy(), want):
-            raise FlowError(f"{what}: values need more than float32 precision")
+            raise FlowError(f"{what}: values need more than float64 precision")
     return module
 
 

@@ -101,10 +101,12 @@ class HadamRNN(nn.Module):
         nn.init.xavier_uniform_(self.u)
         self.input = quant_linear(cfg.input_dim, n, bits=cfg.weight_bits,
                                   frac=cfg.input_weight_frac)
-        self.state_bias = nn.Parameter(torch.zeros(n))
+        # biases in float64: the output bias grid 2**-(F_v + F_h) may need more than
+        # float32's 24 bits
+        self.state_bias = nn.Parameter(torch.zeros(n, dtype=torch.float64))
         self.output = quant_linear(n, cfg.outputs, bits=cfg.weight_bits,
                                    frac=cfg.output_weight_frac)
-        self.output_bias = nn.Parameter(torch.zeros(cfg.outputs))
+        self.output_bias = nn.Parameter(torch.zeros(cfg.outputs, dtype=torch.float64))
         self.embedding = nn.Embedding(cfg.vocab, cfg.input_dim) if cfg.vocab else None
         #: "fused": the whole loop as one autograd function (fast); "cell": step by step
         self.loop = "fused"

@@ -34,9 +34,12 @@ class _Recurrence(torch.autograd.Function):
         batch, steps, n = a.shape
         quantized = state_frac is not None
         ab = (a + b).transpose(0, 1)  # (T, B, n), exact: both on the acc grid
+        keep = any(ctx.needs_input_grad[:3])  # no graph wanted: store nothing for backward
         hs = a.new_empty(steps, batch, n)
-        fh = a.new_empty(steps, batch, n)
-        mask = torch.empty(steps, batch, n, dtype=torch.bool) if quantized else None
+        fh = a.new_empty(steps if keep else 1, batch, n)
+        mask = torch.empty(steps if keep else 1, batch, n, dtype=torch.bool) \
+            if quantized else None
+        slot = 1 if keep else 0
         h = a.new_zeros(batch, n)
         if quantized:
             up = 2.0 ** state_frac
@@ -44,15 +47,15 @@ class _Recurrence(torch.autograd.Function):
             half = 0.5 if rounding == "half_up" else 0.0
             for t in range(steps):
                 f = fwht(h, block)
-                fh[t] = f
+                fh[t * slot] = f
                 q = torch.floor(torch.addcmul(ab[t], f, rec).mul_(up).add_(half))
-                torch.le(q.abs(), state_max, out=mask[t])
+                torch.le(q.abs(), state_max, out=mask[t * slot])
                 h = q.clamp_(-state_max, state_max).mul_(down)
                 hs[t] = h
         else:
             for t in range(steps):
                 f = fwht(h, block)
-                fh[t] = f
+                fh[t * slot] = f
                 h = torch.addcmul(ab[t], f, rec)
                 hs[t] = h
         ctx.save_for_backward(rec, fh, mask)
