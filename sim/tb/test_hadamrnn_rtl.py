@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,7 @@ class Testbench:
         self.x_cycles: list[int] = []
         self.done_cycles: list[int] = []
         self.start_cycles: list[int] = []
+        self.started = time.perf_counter()
         self.ow = int(project["y_element_width"])
         self.outputs = int(project["outputs"])
         cocotb.start_soon(Clock(dut.ap_clk, CLOCK_NS, unit="ns").start())
@@ -281,7 +283,7 @@ def _summary(tb: Testbench) -> dict[str, Any]:
     sb = tb.scoreboard
     return {"checked": sb.checked, "mismatches": sb.mismatches,
             "first_mismatch": sb.first_mismatch, "left": len(sb.expected),
-            "cycles": tb.cycle}
+            "cycles": tb.cycle, "wall_s": round(time.perf_counter() - tb.started, 3)}
 
 
 # ---------------------------------------------------------------- tests
