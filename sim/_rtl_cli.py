@@ -39,6 +39,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"cycles per call of {B} sequence(s) x {timing.get('steps')} steps: measured "
           f"{periods}, formula {sched['call_cycles']} "
           f"= {call_cycles(sched, int(timing.get('steps', 0)))}")
+    if periods:
+        print(f"cycles per sequence of {timing.get('steps')} steps: measured "
+              f"{[round(p / B, 2) for p in periods]} (call period / B)")
     print(f"reset mid-sequence: {reset.get('checked', 0)} beats checked after reset, "
           f"{reset.get('mismatches', 0)} mismatches")
     print(f"simulation time: {res.sim_s:.1f} s")
