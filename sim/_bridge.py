@@ -1,7 +1,7 @@
 """Compile a generated Vitis HLS project with g++ and call it from Python.
 
 The generated sources are compiled ONCE per content hash (sources, stand-in
-headers, flags, compiler) into ``<project>/build/csim/<hash>/``: an object of
+headers, flags, compiler) into ``<project>/build/csim/``: an object of
 the top function, a shared library with a small ``extern "C"`` wrapper
 (sim/include/hrnn_bridge.cpp) that ctypes calls on numpy batches, and the
 project's own C test bench.  The arbitrary-precision headers come from the
@@ -86,7 +86,12 @@ def _sources(folder: Path, doc: dict[str, object]) -> list[Path]:
 
 
 class CsimBuild:
-    """The compiled artefacts of one project (built on first use, then cached)."""
+    """The compiled artefacts of one project (built on first use, then cached).
+
+    Each artefact is named by a hash of exactly what it is built from (its
+    sources, the headers it can include, flags, compiler), so a change to the
+    test bench or its vectors never recompiles the top function.
+    """
 
     def __init__(self, *, project: str | os.PathLike[str], flags: tuple[str, ...] = CXX_FLAGS):
         self.project = Path(project)
@@ -94,15 +99,23 @@ class CsimBuild:
         self.flags = flags
         self.top_source = self.project / str(list(self.meta["sources"])[0])  # type: ignore[call-overload]
         self.tb_source = self.project / str(self.meta["testbench"])
-        digest = hashlib.sha256()
-        cxx, version = compiler()
+        _sources(self.project, self.meta)
+        base = hashlib.sha256()
+        _, version = compiler()
         for part in (version, " ".join(flags), str(ap_types_dir())):
-            digest.update(part.encode() + b"\0")
-        for f in [*_sources(self.project, self.meta), *sorted(INCLUDE_DIR.iterdir())]:
-            digest.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
-        self.key = digest.hexdigest()[:16]
-        self.folder = self.project / "build" / "csim" / self.key
+            base.update(part.encode() + b"\0")
+        for f in sorted(INCLUDE_DIR.iterdir()):
+            base.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+        self._base = base
+        self.folder = self.project / "build" / "csim"
         self.compile_seconds = 0.0
+
+    def _key(self, *parts: Path | str) -> str:
+        digest = self._base.copy()
+        for part in parts:
+            data = part.read_bytes() if isinstance(part, Path) else part.encode()
+            digest.update(str(part).encode() + b"\0" + data + b"\0")
+        return digest.hexdigest()[:16]
 
     def _cxx(self, args: list[str], what: str) -> None:
         import time
@@ -117,9 +130,10 @@ class CsimBuild:
             tail = (res.stderr or res.stdout).strip().splitlines()[-1:] or ["(no output)"]
             raise FlowError(f"g++ failed on {what}: {tail[0]}")
 
-    def _artefact(self, name: str, make: list[str], what: str) -> Path:
-        """Build ``name`` in the cache folder unless present; atomic rename."""
-        dest = self.folder / name
+    def _artefact(self, name: str, key: str, make: list[str], what: str) -> Path:
+        """Build ``name`` (tagged with ``key``) unless cached; atomic rename."""
+        stem, dot, suffix = name.partition(".")
+        dest = self.folder / f"{stem}-{key}{dot}{suffix}"
         if dest.is_file():
             return dest
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -133,18 +147,29 @@ class CsimBuild:
                 os.unlink(tmp)
         return dest
 
+    def _headers(self, *, weights: bool) -> list[Path]:
+        src = self.project / "src"
+        return [h for h in sorted(src.glob("*.h")) if weights or h.name != "hrnn_weights.h"]
+
     def top_object(self) -> Path:
-        return self._artefact("top.o", ["-fPIC", "-c", str(self.top_source)], "the top function")
+        key = self._key(self.top_source, *self._headers(weights=False))
+        return self._artefact("top.o", key, ["-fPIC", "-c", str(self.top_source)],
+                              "the top function")
 
     def library(self) -> Path:
         top = self.top_object()
-        bridge = self._artefact("bridge.o", ["-fPIC", "-c", str(BRIDGE_SOURCE)], "the bridge")
-        return self._artefact("libhrnn.so", ["-shared", str(top), str(bridge)], "the library")
+        bkey = self._key(BRIDGE_SOURCE, *self._headers(weights=False))
+        bridge = self._artefact("bridge.o", bkey, ["-fPIC", "-c", str(BRIDGE_SOURCE)],
+                                "the bridge")
+        return self._artefact("libhrnn.so", self._key(top.name, bridge.name),
+                              ["-shared", str(top), str(bridge)], "the library")
 
     def testbench(self) -> Path:
         top = self.top_object()
-        tb = self._artefact("tb.o", ["-c", str(self.tb_source)], "the test bench")
-        return self._artefact("tb", [str(top), str(tb)], "the test bench")
+        tkey = self._key(self.tb_source, *self._headers(weights=True))
+        tb = self._artefact("tb.o", tkey, ["-c", str(self.tb_source)], "the test bench")
+        return self._artefact("tb", self._key(top.name, tb.name), [str(top), str(tb)],
+                              "the test bench")
 
 
 class Bridge:
