@@ -314,8 +314,13 @@ def save_ir(ir: DeploymentIR, path: str | os.PathLike[str]) -> Path:
         name: np.asarray(getattr(ir, name)).astype(dtypes.get(name, np.int64))
         for name in ARRAY_NAMES
     })
-    tmp_json = _atomic_write_bytes(folder / MODEL_JSON, text.encode())
-    tmp_npz = _atomic_write_bytes(folder / WEIGHTS_NPZ, buf.getvalue())
-    os.replace(tmp_npz, folder / WEIGHTS_NPZ)
-    os.replace(tmp_json, folder / MODEL_JSON)
+    temps: list[Path] = []
+    try:
+        temps.append(_atomic_write_bytes(folder / MODEL_JSON, text.encode()))
+        temps.append(_atomic_write_bytes(folder / WEIGHTS_NPZ, buf.getvalue()))
+        os.replace(temps[1], folder / WEIGHTS_NPZ)
+        os.replace(temps[0], folder / MODEL_JSON)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     return folder

@@ -2,7 +2,7 @@
 arithmetic from the formats and the actual integer weights.  Never guessed.
 
 The HLS and RTL generators size their signals from :func:`datapath_widths`; the
-reference asserts its intermediates stay inside them.  See docs/arithmetic.md.
+reference tests assert that every intermediate stays inside them.  See docs/arithmetic.md.
 """
 
 from __future__ import annotations
