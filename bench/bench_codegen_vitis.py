@@ -40,7 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sequences", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=16)
-    parser.add_argument("--opt", type=int, default=1, help="g++ -O level of the bridge")
+    parser.add_argument("--opt", type=int, default=2, help="g++ -O level of the bridge")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench_vitis_") as tmp:
         root = Path(tmp)

@@ -29,7 +29,7 @@ from model import FlowError
 INCLUDE_DIR = Path(__file__).resolve().parent / "include"
 BRIDGE_SOURCE = INCLUDE_DIR / "hrnn_bridge.cpp"
 PROJECT_JSON = "project.json"
-CXX_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-w")
+CXX_FLAGS: tuple[str, ...] = ("-std=c++17", "-O2", "-w")
 
 
 def cxx_flags(opt: int) -> tuple[str, ...]:

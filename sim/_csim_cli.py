@@ -52,6 +52,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh sequences")
     p.add_argument("--steps", type=int, default=None,
                    help="time steps of the fresh sequences (default: the project's tb_steps)")
-    p.add_argument("-O", dest="opt", type=int, choices=(0, 1, 2), default=1,
+    p.add_argument("-O", dest="opt", type=int, choices=(0, 1, 2), default=2,
                    help="g++ optimisation level (0: faster to compile, slower to run)")
     p.set_defaults(func=_cmd_csim)
