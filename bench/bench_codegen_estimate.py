@@ -92,9 +92,14 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n128_block4_dense", n=128, m=4, fold=1, d=2, outputs=1, datapath="dense",
            seed=6),
     Config(name="n256_block4_f4", n=256, m=4, fold=4, d=1, outputs=1, seed=7),
+    Config(name="n16_binary_f8", train=True, n=16, m=16, fold=8, seed=9),
+    Config(name="n32_binary_f16", train=True, n=32, m=32, fold=16, d=2, seed=10),
     Config(name="n64_block16_f1", n=64, m=16, fold=1, d=2, outputs=1, seed=8),
-    Config(name="n64_block16_dense", n=64, m=16, fold=1, d=2, outputs=1, datapath="dense",
-           seed=8),
+    Config(name="n64_block16_dense", train=True, n=64, m=16, fold=1, d=2, outputs=1,
+           datapath="dense", seed=8),
+    Config(name="n32_block8_f1", n=32, m=8, fold=1, d=2, outputs=1, seed=12),
+    Config(name="n32_block8_dense", n=32, m=8, fold=1, d=2, outputs=1, datapath="dense",
+           seed=12),
 )
 
 
@@ -168,8 +173,8 @@ def main() -> int:
 
     rows = []
     print("| config | fit | n | m | F | B | datapath | est LUT | Yosys LUT | error | est FF | "
-          "Yosys FF | error | CARRY4 | DSP | BRAM |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "Yosys FF | error | CARRY4 | DSP | BRAM | Yosys s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in configs:
         if cfg.name not in measured:
             continue
@@ -181,7 +186,8 @@ def main() -> int:
         role = "train" if cfg.train else "check"
         print(f"| {cfg.name} | {role} | {cfg.n} | {cfg.m} | {cfg.fold} | {cfg.interleave} | "
               f"{cfg.datapath} | {e.lut} | {m['lut']} | {lut_err:+.1f} % | {e.ff} | {m['ff']} | "
-              f"{ff_err:+.1f} % | {m['carry']} | {m['dsp']} | {m['bram36']} |")
+              f"{ff_err:+.1f} % | {m['carry']} | {m['dsp']} | {m['bram36']} | "
+              f"{m['seconds']:.0f} |")
         rows.append({"name": cfg.name, "n": cfg.n, "m": cfg.m, "fold": cfg.fold,
                      "interleave": cfg.interleave, "datapath": cfg.datapath, "d": cfg.d,
                      "train": cfg.train,

@@ -22,8 +22,8 @@ RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
 
 #: The primitive quantities of :class:`codegen._estimate_model.Part` that cost LUTs.
-FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "mux", "wreg", "logic",
-                             "relu", "state")
+FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "dense_out", "mux", "wreg",
+                             "logic", "relu", "state")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,9 +37,9 @@ class Coefficients:
 
 #: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
 COEFFICIENTS: dict[str, Coefficients] = {
-    "xc7": Coefficients(lut={"add2": 0.957, "sum": 0.988, "sum_out": 0.0, "dense": 0.75,
-                             "mux": 1.353, "wreg": 0.406, "logic": 0.06, "relu": 1.223,
-                             "state": 1.007}, lut_fixed=17.0, carry_bits=4),
+    "xc7": Coefficients(lut={"add2": 0.938, "sum": 0.970, "sum_out": 0.0, "dense": 0.817,
+                             "dense_out": 0.765, "mux": 1.554, "wreg": 0.233, "logic": 0.069,
+                             "relu": 1.230, "state": 0.999}, lut_fixed=20.0, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
@@ -148,14 +148,15 @@ class Estimate:
 def features(part: Part) -> dict[str, float]:
     """The primitive quantities the LUT coefficients multiply."""
     return {"add2": part.add2_bits, "sum": part.sum_bits, "sum_out": part.sum_out_bits,
-            "dense": part.dense_bits, "mux": part.mux_bits, "wreg": part.wreg_bits,
+            "dense": part.dense_bits, "dense_out": part.dense_out_bits,
+            "mux": part.mux_bits, "wreg": part.wreg_bits,
             "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:
     f = features(part)
     lut = sum(f[k] * coef.lut.get(k, 0.0) for k in FEATURES)
-    carry = (part.add2_bits + part.sum_out_bits) / coef.carry_bits
+    carry = (part.add2_bits + part.sum_out_bits + part.dense_out_bits) / coef.carry_bits
     return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
                          ff=float(part.reg_bits), carry=carry)
 

@@ -17,7 +17,8 @@ carry chain at the result width.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,7 +36,8 @@ class Part:
     add2_bits: int = 0         #: bits of two-operand adders / subtractors
     sum_bits: int = 0          #: bits entering sums of >= 3 operands (see :meth:`sum`)
     sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
-    dense_bits: int = 0        #: operand bits of the dense +-1 rows (unshifted, one width)
+    dense_bits: int = 0        #: carry-save bits of the dense +-1 rows: (m - 2) x (S + k)
+    dense_out_bits: int = 0    #: their final adders: S + k bits per row
     mux_bits: int = 0          #: operand-select bits x (F - 1): one 2:1 level per extra way
     wreg_bits: int = 0         #: folded working-register bits (their write select, enable)
     logic_bits: int = 0        #: comparisons against constants
@@ -109,7 +111,20 @@ def _digits(values: np.ndarray) -> np.ndarray:
 
 
 def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) -> list[Part]:
-    """The modules of the design for one schedule, as primitive counts."""
+    """The modules of the design for one schedule, as primitive counts.
+
+    Cached per (IR object, schedule): a board sweep asks the same question many times.
+    Returns fresh copies, so callers may not disturb the cache."""
+    return [replace(p) for p in _structure(ir, fold, interleave, datapath)]
+
+
+@lru_cache(maxsize=256)
+def _weight_digits(ir: DeploymentIR) -> tuple[np.ndarray, np.ndarray]:
+    return _digits(ir.input_weight), _digits(ir.output_weight)
+
+
+@lru_cache(maxsize=256)
+def _structure(ir: DeploymentIR, fold: int, interleave: int, datapath: str) -> tuple[Part, ...]:
     g = geometry(ir, fold=fold, interleave=interleave, datapath=datapath)
     n, k, S, F, B = g.n, g.k, g.S, g.fold, g.interleave
     parts: list[Part] = []
@@ -117,7 +132,10 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     # ---- hadamrnn_recur: FWHT butterflies or the dense +-1 baseline
     rec = Part(name="recurrent")
     if datapath == "dense":
-        rec.dense_bits += n * g.m * S
+        # m unshifted operands sign-extended to RW: (m - 2) carry-save rows of RW
+        # bits and a final RW-bit adder per row (m <= 2: the adder alone).
+        rec.dense_bits += n * max(g.m - 2, 0) * g.RW
+        rec.dense_out_bits += n * g.RW if g.m > 1 else 0
         rec.adders += n * (g.m - 1)
         rec.detail = f"dense +-1: {n} rows of {g.m} terms at {g.RW} b"
     elif k > 0 and g.ticks == 0:
@@ -141,7 +159,7 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
     inv = csd(ir.inv_sqrt2) if ir.odd_log2 else [(0, 1)]
     rec_terms = len(inv)
-    u_digits = _digits(ir.input_weight)
+    u_digits, v_digits = _weight_digits(ir)
     u = np.asarray(ir.input_weight)
     sh_rec = ir.acc_frac - ir.recurrent_frac
     sh_in = ir.acc_frac - ir.input_frac
@@ -163,7 +181,6 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     parts.append(upd)
 
     # ---- hadamrnn_readout: y_o = sum CSD(V_oi) relu(h_i) + c_o
-    v_digits = _digits(ir.output_weight)
     used = int((v_digits.sum(axis=0) > 0).sum())
     rd = Part(name="readout")
     for o in range(g.outputs):
@@ -184,4 +201,4 @@ def structure(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str) ->
     top.state_bits += B * n * S              # clear on start / x_last, shift between slots
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)
-    return parts
+    return tuple(parts)

