@@ -62,8 +62,9 @@ def bench_sim(out: Path, vectors: int, steps: int, reuse: bool) -> list[str]:
 def bench_synth(out: Path) -> list[str]:
     from codegen._yosys import synthesize
 
-    rows = ["| n | datapath | F | LUT | FF | CARRY | DSP | other cells | Yosys (s) |",
-            "|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| n | datapath | F | LUT | FF | CARRY4 | DSP | other cells "
+            "| recur LUT | recur CARRY4 | recur FF | update LUT | readout LUT | Yosys (s) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, datapath, fold in ((16, "hadamard", 1), (16, "dense", 1), (16, "hadamard", 2),
                               (64, "hadamard", 1), (64, "hadamard", 4)):
         ir = model.random_ir(hidden=n, input_dim=4, outputs=3, seed=n)
@@ -72,8 +73,16 @@ def bench_synth(out: Path) -> list[str]:
         res = synthesize([folder / s for s in SOURCES], top=TOP, family="xc7",
                          workdir=folder / "yosys")
         secs = time.perf_counter() - start
+        mods = {name.lstrip("\\"): cells for name, cells in res.modules.items()}
+
+        def count(module: str, prefix: str, mods: dict = mods) -> int:
+            return sum(c for k, c in mods.get(module, {}).items() if k.startswith(prefix))
+
         rows.append(f"| {n} | {datapath} | {fold} | {res.lut} | {res.ff} | {res.carry} "
-                    f"| {res.dsp} | {sum(res.other.values())} | {secs:.0f} |")
+                    f"| {res.dsp} | {sum(res.other.values())} "
+                    f"| {count('hadamrnn_recur', 'LUT')} | {count('hadamrnn_recur', 'CARRY')} "
+                    f"| {count('hadamrnn_recur', 'FD')} | {count('hadamrnn_update', 'LUT')} "
+                    f"| {count('hadamrnn_readout', 'LUT')} | {secs:.0f} |")
         print(rows[-1], flush=True)
     return rows
 
