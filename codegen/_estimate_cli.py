@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -105,6 +106,10 @@ def run_estimate(args: argparse.Namespace) -> int:
         build = Path(args.build or Path("build") / "estimate" / main.ir_name)
         if not os.environ.get("XDG_CACHE_HOME"):
             os.environ["XDG_CACHE_HOME"] = str((Path("build") / "cache").resolve())
+        total = main.lut + (dense.lut if dense is not None else 0)
+        if total > 20000:
+            print(f"note: Yosys on about {total:,} LUTs; its ABC9 step needs roughly "
+                  f"{total / 1000 * 25 / 60:.0f} min on a busy 2-core machine", file=sys.stderr)
         for e in (main, dense):
             if e is None:
                 continue

@@ -76,7 +76,7 @@ def table(e: Estimate, measured: SynthResult | None = None) -> str:
     verdict = "FITS" if e.fits_all else "DOES NOT FIT"
     lines.append(f"verdict: {verdict} on {e.board.key} (largest use: {_LABELS[worst]} "
                  f"{_pct(util[worst])})")
-    return "\n".join(lines)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def comparison(hadamard: Estimate, dense: Estimate,
