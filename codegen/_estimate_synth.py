@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -45,7 +46,10 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
                           datapath=est.datapath)  # type: ignore[arg-type]
     files = render(ir, options)
     sources, top = rtl_sources(files)
-    root = write_project(files, out, force=True)
+    project = json.loads(files.get("project.json", "{}"))
+    if isinstance(project.get("top"), str) and isinstance(project.get("sources"), list):
+        sources, top = sorted(project["sources"]), project["top"]
+    root = write_project(files, out)
     return [Path(root) / s for s in sources], top
 
 
