@@ -14,7 +14,7 @@ from .._errors import FlowError
 from .._fixed import quantize
 from .._ir import DeploymentIR, save_ir
 from .._reference import run as run_reference
-from ._export import embedding_table, from_ir, save_embedding, to_ir
+from ._export import embedding_table, exact_copy, from_ir, save_embedding, to_ir
 from ._module import HadamRNN
 from ._train import _Tally, load_checkpoint, load_data, loss_and_hits, model_from_checkpoint
 
@@ -57,11 +57,7 @@ def evaluate_run(
     data = load_data(cfg)
     net.eval()
     ir = to_ir(net, name=_ir_name(run, None), meta=_ir_meta(cfg, data, str(run)))
-    exact = net if net.hardware_exact else HadamRNN(config=replace(net.config,
-                                                                   hardware_exact=True))
-    if exact is not net:
-        exact.load_state_dict(net.state_dict())
-        exact.eval()
+    exact = exact_copy(net).eval()
     recall = int(data.meta.get("recall_steps", 0)) if data.readout == "every" else 0
     tallies = {"torch": _Tally(), "integer": _Tally()}
     n_seq = differ = 0

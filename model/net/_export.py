@@ -90,8 +90,11 @@ def from_ir(ir: DeploymentIR, *, vocab: int | None = None) -> HadamRNN:
     return module
 
 
-def float_state_copy(module: HadamRNN) -> HadamRNN:
-    """A copy of ``module`` switched to the hardware-exact forward (for comparisons)."""
+def exact_copy(module: HadamRNN) -> HadamRNN:
+    """``module`` itself when hardware-exact, else a copy switched to the
+    hardware-exact forward (a float-state model's integer twin)."""
+    if module.hardware_exact:
+        return module
     clone = HadamRNN(config=replace(module.config, hardware_exact=True))
     clone.load_state_dict(module.state_dict())
     return clone

@@ -161,8 +161,8 @@ class HadamRNN(nn.Module):
         cfg = self.config
         dt = self.dtype
         sign = sign_ste(self.u.reshape(-1)).to(dt)
-        u_w = quant_weight_value(self.input, cfg.weight_bits, dt)
-        v_w = quant_weight_value(self.output, cfg.weight_bits, dt)
+        u_w = quant_weight_value(self.input, dt)
+        v_w = quant_weight_value(self.output, dt)
         if cfg.hardware_exact:
             b = to_fixed(self.state_bias.to(dt), cfg.state_format, symmetric=True)
             out_frac = self.output_weight_frac() + cfg.state_format.frac
@@ -218,10 +218,6 @@ class HadamRNN(nn.Module):
             h = self.cell(p, h, a_all[:, t])
             states.append(h)
         return torch.stack(states, 1)
-
-    # ------------------------------------------------------------ checkpoints
-    def extra_state_json(self) -> dict[str, Any]:
-        return self.config.to_json()
 
     def integer_sign(self) -> np.ndarray:
         return np.where(self.u.detach().reshape(-1).numpy() >= 0, 1, -1).astype(np.int64)

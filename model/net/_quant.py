@@ -55,7 +55,7 @@ def weight_ints_frac(layer: QuantLinear, bits: int) -> tuple[torch.Tensor, int]:
     return ints, frac
 
 
-def quant_weight_value(layer: QuantLinear, bits: int, dtype: torch.dtype) -> torch.Tensor:
+def quant_weight_value(layer: QuantLinear, dtype: torch.dtype) -> torch.Tensor:
     """Fake-quantized weights (exact int * 2**-frac), differentiable via Brevitas' STE."""
     return layer.quant_weight().value.to(dtype)
 
