@@ -9,10 +9,10 @@ RUN=runs/demo
 OUT=build/demo
 step() { printf '\n== %s\n' "$*"; }
 
-step "1/8 train a binary HadamRNN on the copy task (T=20, n=32, 16-bit state)"
+step "1/8 train a binary HadamRNN on the copy task (T=30, n=128, 4-bit U/V, 16-bit state)"
 rm -rf "$RUN"
-$PY -m model train --task copy --seq-len 20 --hidden 32 --block-size 32 --bits 4 \
-    --state-bits 16 --epochs 3 --train-size 4096 --batch-size 64 --lr 3e-3 --seed 0 --out "$RUN"
+$PY -m model train --task copy --seq-len 30 --hidden 128 --block-size 128 --bits 4 \
+    --state-bits 16 --epochs 12 --train-size 8192 --batch-size 64 --lr 1e-3 --seed 0 --out "$RUN"
 
 step "2/8 evaluate: torch model vs integer reference"
 $PY -m model eval "$RUN"
@@ -32,5 +32,5 @@ $PY -m codegen emit "$OUT/ir" --target verilog --out "$OUT/rtl" --force
 step "7/8 cocotb + Verilator simulation against the integer reference"
 $PY -m sim run "$OUT/rtl" --vectors 50
 
-step "8/8 resource and latency estimate for the PYNQ-Z2"
-$PY -m codegen estimate "$OUT/ir" --board pynq-z2
+step "8/8 resource and latency estimate for the Kria KV260"
+$PY -m codegen estimate "$OUT/ir" --board kv260
