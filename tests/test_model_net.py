@@ -124,7 +124,7 @@ def test_extreme_inputs_saturate_the_state_and_still_match() -> None:
 
 def test_from_ir_reproduces_the_ir_values() -> None:
     ir = model.random_ir(hidden=16, block_size=4, input_dim=3, outputs=2, seed=5)
-    back = to_ir(from_ir(ir))
+    back = HadamRNN.from_ir(ir).to_ir()
     for name, frac in (("input_weight", "input_weight_frac"),
                        ("output_weight", "output_weight_frac")):
         np.testing.assert_array_equal(getattr(back, name) * 2.0**-getattr(back, frac),

@@ -278,8 +278,9 @@ def model_from_checkpoint(state: dict[str, Any]) -> tuple[TrainConfig, HadamRNN]
     return cfg, net
 
 
-def plot_curves(path: Path, history: dict[str, Any]) -> None:
-    """Loss and accuracy against training steps (Agg backend, atomic write)."""
+def plot_curves(path: Path, history: dict[str, Any], baseline: float | None = None) -> None:
+    """Loss and accuracy against training steps (Agg backend, atomic write);
+    ``baseline``: a reference loss drawn as a line (copy task: the memoryless CE)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -298,6 +299,8 @@ def plot_curves(path: Path, history: dict[str, Any]) -> None:
         ax2.plot(st, [100 * c["val"][key] for c in checks], ".-", label=f"val {key}")
         ax2.plot(st, [100 * c["val"]["accuracy"] for c in checks], ".-", label="val accuracy",
                  alpha=0.5)
+    if baseline is not None:
+        ax1.axhline(baseline, color="gray", linestyle="--", label="memoryless baseline")
     ax1.set_xlabel("training step")
     ax1.set_ylabel("loss")
     ax1.set_yscale("log")
@@ -428,7 +431,7 @@ def train(
             {"task": cfg.task, "seq_len": data.seq_len, "history": history,
              "wall_time_s": round(wall, 3), "steps": global_step}))
         if plot:
-            plot_curves(folder / CURVES, history)
+            plot_curves(folder / CURVES, history, data.meta.get("memoryless_ce"))
             plotted[0] = wall
 
     net.train()
