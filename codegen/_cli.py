@@ -7,11 +7,11 @@ line (``error: ...``) and exit with status 2.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Sequence
 
-from model import FlowError, load_ir
+from model import load_ir
+from model._cli_common import OneLineParser, positive_int, run_cli
 
 from ._boards import check_part
 from ._passes import DATAPATHS, EmitOptions
@@ -19,21 +19,11 @@ from ._targets import TARGETS, render
 from ._writer import write_project
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     """Options shared by ``emit`` and ``estimate``."""
-    p.add_argument("--fold", type=_positive_int, default=1,
+    p.add_argument("--fold", type=positive_int, default=1,
                    help="F: butterflies shared over F cycles per stage (1 = fully parallel)")
-    p.add_argument("--interleave", type=_positive_int, default=1,
+    p.add_argument("--interleave", type=positive_int, default=1,
                    help="B: independent sequences in flight to fill the recurrence pipeline")
     p.add_argument("--clock-ns", type=float, default=10.0, help="target clock period in ns")
     p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
@@ -57,7 +47,7 @@ def _cmd_emit(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m codegen", description="Generate hardware from a HadamRNN IR.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -68,9 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     emit.add_argument("--out", required=True, help="output folder")
     emit.add_argument("--part", default="xc7z020clg400-1", help="FPGA part number")
     add_schedule_arguments(emit)
-    emit.add_argument("--tb-sequences", type=_positive_int, default=16,
+    emit.add_argument("--tb-sequences", type=positive_int, default=16,
                       help="test-bench sequences written from the integer reference")
-    emit.add_argument("--tb-steps", type=_positive_int, default=None,
+    emit.add_argument("--tb-steps", type=positive_int, default=None,
                       help="time steps per test-bench sequence (default: from the IR)")
     emit.add_argument("--seed", type=int, default=0, help="seed of the test-bench vectors")
     emit.add_argument("--force", action="store_true",
@@ -86,13 +76,4 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-        return int(args.func(args))
-    except FlowError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return run_cli(build_parser(), argv)

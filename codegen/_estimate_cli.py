@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from model import FlowError, load_ir
+from model._cli_common import positive_int
 
 from ._boards import board as get_board
 from ._boards import boards
@@ -31,16 +32,6 @@ from ._estimate_report import (
 from ._yosys import SynthResult, nextpnr_ice40, require_yosys
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the ``estimate`` subcommand."""
     from ._cli import add_schedule_arguments
@@ -52,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="board key from codegen/data/boards.json (default pynq-z2)")
     p.add_argument("--all-boards", action="store_true", help="rank every board")
     add_schedule_arguments(p)
-    p.add_argument("--steps", type=_positive_int, default=None,
+    p.add_argument("--steps", type=positive_int, default=None,
                    help="time steps per sequence for latency (default: IR meta, else 100)")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
     p.add_argument("--plot", metavar="FILE.png", default=None,

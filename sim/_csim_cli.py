@@ -7,16 +7,7 @@ import sys
 import time
 
 from model import FlowError
-
-
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+from model._cli_common import nonnegative_int
 
 
 def _cmd_csim(args: argparse.Namespace) -> int:
@@ -47,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Register ``csim``."""
     p = sub.add_parser("csim", help="C-simulate a generated Vitis HLS project with g++")
     p.add_argument("project", help="folder written by `python -m codegen emit --target vitis`")
-    p.add_argument("--vectors", type=_nonneg_int, default=0,
+    p.add_argument("--vectors", type=nonnegative_int, default=0,
                    help="also check N fresh random sequences through the ctypes bridge")
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh sequences")
     p.add_argument("--steps", type=int, default=None,

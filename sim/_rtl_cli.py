@@ -7,13 +7,7 @@ import argparse
 import sys
 
 from model import FlowError
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+from model._cli_common import positive_int
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -74,9 +68,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Register ``run``."""
     p = sub.add_parser("run", help="cocotb + Verilator simulation of an emitted RTL project")
     p.add_argument("project", help="folder written by `codegen emit --target verilog`")
-    p.add_argument("--vectors", type=_positive, default=32, help="random sequences to check")
+    p.add_argument("--vectors", type=positive_int, default=32, help="random sequences to check")
     p.add_argument("--seed", type=int, default=0, help="seed of the random sequences")
-    p.add_argument("--max-steps", type=_positive, default=12,
+    p.add_argument("--max-steps", type=positive_int, default=12,
                    help="longest random sequence (time steps)")
     p.add_argument("--waves", action="store_true", help="write a waveform file")
     p.set_defaults(func=_cmd_run)
