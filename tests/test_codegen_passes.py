@@ -1,0 +1,47 @@
+"""Shared codegen passes: CSD digits, identifiers, schedule checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codegen import EmitOptions, check_schedule, csd, csd_adders, sanitize_identifier
+from codegen._passes import valid_folds
+from model import FlowError, random_ir
+
+
+@given(st.integers(min_value=-(1 << 40), max_value=1 << 40))
+def test_csd_is_exact_and_non_adjacent(value: int) -> None:
+    digits = csd(value)
+    assert sum(sign << shift for shift, sign in digits) == value
+    shifts = [shift for shift, _ in digits]
+    assert shifts == sorted(shifts)
+    assert all(b - a >= 2 for a, b in zip(shifts, shifts[1:], strict=False))
+    assert all(sign in (-1, 1) for _, sign in digits)
+
+
+def test_csd_of_zero_is_no_hardware() -> None:
+    assert csd(0) == []
+    assert csd_adders(0) == 0
+    assert csd_adders(7) == 1  # 8 - 1
+    assert csd_adders(46341) == len(csd(46341)) - 1
+
+
+@pytest.mark.parametrize("name", ["3 bad-name;int", "module", "int", "a\"; system(\"rm", "", "__"])
+def test_sanitize_identifier_never_injects(name: str) -> None:
+    ident = sanitize_identifier(name)
+    assert re.fullmatch(r"[a-z_][a-z0-9_]*", ident)
+    assert ident not in {"module", "int"}
+
+
+def test_valid_folds_divide_the_butterflies() -> None:
+    ir = random_ir(hidden=16, block_size=4, input_dim=2, outputs=1)
+    assert valid_folds(ir) == [1, 2, 4, 8]
+    check_schedule(ir, EmitOptions(target="vitis", fold=8))
+    with pytest.raises(FlowError, match="--fold 3 .* valid folds: 1, 2, 4, 8"):
+        check_schedule(ir, EmitOptions(target="vitis", fold=3))
+    with pytest.raises(FlowError, match="--interleave"):
+        check_schedule(ir, EmitOptions(target="vitis", interleave=0))
