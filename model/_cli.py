@@ -11,19 +11,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from ._cli_common import OneLineParser
 from ._errors import FlowError
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports bad options as one ``error:`` line, exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise FlowError(f"{self.prog}: {message}")
-
-
-def _pos_int(text: str) -> int:
+def _integer(text: str) -> int:
     try:
         v = int(text)
     except ValueError:
@@ -39,40 +33,40 @@ def _float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m model",
+    p = OneLineParser(prog="python -m model",
                 description="HadamRNN: train with hardware-exact fixed point, evaluate "
                             "against the integer reference, export the deployment IR.")
     sub = p.add_subparsers(dest="command", metavar="{train,eval,export,info,random}",
-                           parser_class=_Parser)
+                           parser_class=OneLineParser)
 
     t = sub.add_parser("train", help="train a HadamRNN / Block-HadamRNN on a task",
                        description="Train a model into a run folder (checkpoint each epoch, "
                                    "metrics.json, curves.png). Ctrl-C saves and stops.")
     t.add_argument("--task", help="copy, digits, pdigits, mnist, pmnist, imdb or npz")
-    t.add_argument("--seq-len", type=_pos_int, help="sequence length (copy task: total T)")
+    t.add_argument("--seq-len", type=_integer, help="sequence length (copy task: total T)")
     t.add_argument("--data-dir", help="folder with MNIST/IMDB files, or the .npz file")
-    t.add_argument("--data-seed", type=_pos_int, default=0, help="seed of the data set / split")
-    t.add_argument("--train-size", type=_pos_int, help="number of training sequences")
-    t.add_argument("--val-size", type=_pos_int, help="number of validation sequences")
-    t.add_argument("--test-size", type=_pos_int, help="number of test sequences")
-    t.add_argument("--hidden", type=_pos_int, help="state size n (power of two)")
-    t.add_argument("--block-size", type=_pos_int,
+    t.add_argument("--data-seed", type=_integer, default=0, help="seed of the data set / split")
+    t.add_argument("--train-size", type=_integer, help="number of training sequences")
+    t.add_argument("--val-size", type=_integer, help="number of validation sequences")
+    t.add_argument("--test-size", type=_integer, help="number of test sequences")
+    t.add_argument("--hidden", type=_integer, help="state size n (power of two)")
+    t.add_argument("--block-size", type=_integer,
                    help="Hadamard block m (default n: binary HadamRNN; m < n: Block-HadamRNN)")
-    t.add_argument("--bits", type=_pos_int, default=4, help="bits of U and V (default 4)")
-    t.add_argument("--state-bits", type=_pos_int, default=16, help="state width S (default 16)")
-    t.add_argument("--state-frac", type=_pos_int, help="state fraction bits (default S//2)")
+    t.add_argument("--bits", type=_integer, default=4, help="bits of U and V (default 4)")
+    t.add_argument("--state-bits", type=_integer, default=16, help="state width S (default 16)")
+    t.add_argument("--state-frac", type=_integer, help="state fraction bits (default S//2)")
     t.add_argument("--state-rounding", default="half_up", choices=("half_up", "floor"))
     t.add_argument("--float-state", action="store_true",
                    help="train with a float32 state and exact 1/sqrt(m), as the paper did")
-    t.add_argument("--embed-dim", type=_pos_int, default=64, help="embedding width (token tasks)")
-    t.add_argument("--epochs", type=_pos_int)
-    t.add_argument("--batch-size", type=_pos_int)
+    t.add_argument("--embed-dim", type=_integer, default=64, help="embedding width (token tasks)")
+    t.add_argument("--epochs", type=_integer)
+    t.add_argument("--batch-size", type=_integer)
     t.add_argument("--lr", type=_float)
     t.add_argument("--gamma", type=_float, help="StepLR decay per epoch (default per task)")
-    t.add_argument("--seed", type=_pos_int, default=0)
-    t.add_argument("--val-every", type=_pos_int, default=0,
+    t.add_argument("--seed", type=_integer, default=0)
+    t.add_argument("--val-every", type=_integer, default=0,
                    help="also validate every N training steps (0: once per epoch)")
-    t.add_argument("--threads", type=_pos_int, default=1, help="torch CPU threads (default 1)")
+    t.add_argument("--threads", type=_integer, default=1, help="torch CPU threads (default 1)")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -83,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("run", help="run folder")
     e.add_argument("--split", default="test", choices=("train", "val", "test"))
     e.add_argument("--data-dir", help="override the data folder of the run")
-    e.add_argument("--batch-size", type=_pos_int, default=500)
+    e.add_argument("--batch-size", type=_integer, default=500)
 
     x = sub.add_parser("export", help="write the deployment IR and the QONNX cell",
                        description="Write model.json + weights.npz (the IR), model.qonnx.onnx "
@@ -99,15 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("ir", help="IR folder (model.json + weights.npz)")
 
     r = sub.add_parser("random", help="write a random but valid IR (no training, no torch)")
-    r.add_argument("--hidden", type=_pos_int, required=True)
-    r.add_argument("--block-size", type=_pos_int)
-    r.add_argument("--input-dim", type=_pos_int, required=True)
-    r.add_argument("--outputs", type=_pos_int, required=True)
+    r.add_argument("--hidden", type=_integer, required=True)
+    r.add_argument("--block-size", type=_integer)
+    r.add_argument("--input-dim", type=_integer, required=True)
+    r.add_argument("--outputs", type=_integer, required=True)
     r.add_argument("--readout", default="every", choices=("every", "last"))
-    r.add_argument("--seed", type=_pos_int, default=0)
-    r.add_argument("--bits", type=_pos_int, default=4, help="bits of U and V")
-    r.add_argument("--state-bits", type=_pos_int, default=16)
-    r.add_argument("--state-frac", type=_pos_int, default=10)
+    r.add_argument("--seed", type=_integer, default=0)
+    r.add_argument("--bits", type=_integer, default=4, help="bits of U and V")
+    r.add_argument("--state-bits", type=_integer, default=16)
+    r.add_argument("--state-frac", type=_integer, default=10)
     r.add_argument("--state-rounding", default="half_up", choices=("half_up", "floor"))
     r.add_argument("--out", required=True, help="IR folder to write")
     return p
