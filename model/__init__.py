@@ -1,7 +1,7 @@
 """HadamRNN model side: the deployment IR and its bit-exact integer reference.
 
 This package imports without torch.  The trainable Brevitas model, the tasks,
-training and export live in ``model.torch`` (imported on demand).
+training and export live in ``model.net`` (imported on demand).
 """
 
 from ._errors import FlowError
