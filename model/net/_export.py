@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from .._errors import FlowError
+from .._files import atomic_write
 from .._fixed import FixedFormat
 from .._ir import DeploymentIR
 from ._module import OUTPUT_BIAS_BOUND, HadamRNN, NetConfig
@@ -114,15 +115,10 @@ def embedding_table(module: HadamRNN) -> tuple[np.ndarray, FixedFormat]:
 def save_embedding(module: HadamRNN, folder: str | os.PathLike[str]) -> Path:
     """Write ``embedding.npz`` (table, width, frac, signed) atomically into ``folder``."""
     import io
-    import tempfile
 
     table, fmt = embedding_table(module)
     path = Path(folder) / EMBEDDING_NPZ
-    path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     np.savez(buf, table=table, width=fmt.width, frac=fmt.frac, signed=fmt.signed)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".embedding.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
+    atomic_write(path, buf.getvalue())
     return path

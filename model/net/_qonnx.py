@@ -22,6 +22,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from .._errors import FlowError
+from .._fixed import bits_for_magnitude
 from ._export import to_ir
 from ._hadamard import block_hadamard
 from ._module import HadamRNN
@@ -66,7 +67,7 @@ class _Graph:
 
 def _bits_for(values: np.ndarray) -> int:
     m = int(np.abs(values).max()) if values.size else 0
-    return max(2, m.bit_length() + 1)
+    return max(2, bits_for_magnitude(m))
 
 
 @torch.no_grad()
@@ -140,7 +141,7 @@ def build_qonnx(net: HadamRNN, *, batch: int = 1) -> onnx.ModelProto:
 
 def save_qonnx(net: HadamRNN, path: str | os.PathLike[str]) -> Path:
     """Write the step graph to ``path`` atomically."""
-    from ._train import atomic_write
+    from .._files import atomic_write
 
     model = build_qonnx(net)
     out = Path(path)

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
@@ -24,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from .._errors import FlowError
+from .._files import atomic_write
 from .._fixed import FixedFormat
 from ._module import HadamRNN, NetConfig
 
@@ -198,19 +198,6 @@ def evaluate(net: HadamRNN, data: Any, split: str, *, batch_size: int = 500) -> 
 
 
 # ------------------------------------------------------------------ files
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _json_bytes(obj: Any) -> bytes:
