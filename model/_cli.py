@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=_integer, default=1, help="torch CPU threads (default 1)")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    t.add_argument("--checkpoint-minutes", type=_float, default=10.0,
+                   help="also save a checkpoint every N minutes (default 10; 0: off)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     e = sub.add_parser("eval", help="test accuracy by torch and by the integer reference",
@@ -138,7 +140,7 @@ def _cmd_train(a: argparse.Namespace) -> int:
         cfg.check()
     try:
         train(cfg, a.out, resume=a.resume, epochs=a.epochs if a.resume else None,
-              progress=not a.no_progress)
+              progress=not a.no_progress, checkpoint_minutes=a.checkpoint_minutes)
     except Interrupted as exc:
         print(str(exc), file=sys.stderr)
         return 130

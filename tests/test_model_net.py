@@ -233,3 +233,24 @@ def test_fused_loop_gradients_equal_stepwise_autograd(hardware_exact: bool) -> N
     for name, g in grads["fused"].items():
         assert torch.allclose(g, grads["cell"][name], rtol=tol, atol=tol), name
     assert bool(grads["fused"]["u"].abs().sum() > 0)  # the STE lets the sign learn
+
+
+# ------------------------------------------------------------------ number format
+
+
+@pytest.mark.parametrize(("width", "hidden", "block"), [
+    (16, 128, 128), (16, 256, 256), (17, 128, 128), (24, 16, 1), (12, 64, 16), (20, 32, 32)])
+def test_work_dtype_is_float32_exactly_when_the_widest_fwht_stage_fits_24_bits(
+        width: int, hidden: int, block: int) -> None:
+    from model._widths import datapath_widths
+    from model.net._kernels import work_dtype
+
+    ir = model.random_ir(hidden=hidden, block_size=block, input_dim=2, outputs=2, seed=0,
+                         state_format=FixedFormat(width=width, frac=width // 2))
+    widest = max(datapath_widths(ir).stages, default=width)
+    got = work_dtype(width, ir.log2_block, quantized=True)
+    assert got == (np.float32 if widest <= 24 else np.float64)
+    assert work_dtype(width, ir.log2_block, quantized=False) == np.float32
+    # and the fused loop on that dtype still equals the reference
+    x = model.random_inputs(ir, batch=3, steps=6, seed=1, extreme=True)
+    _assert_matches_reference(from_ir(ir), ir, x)

@@ -82,6 +82,30 @@ def test_same_seed_same_result_and_resume_after_interrupt(tmp_path: Path) -> Non
     assert ir.meta["task"] == "copy" and ir.hidden == 16 and ir.block_size == 8
 
 
+def test_time_based_checkpoint_mid_epoch_resumes_to_the_same_result(tmp_path: Path) -> None:
+    """A run killed after a time-based checkpoint (written mid-epoch, on an injected
+    clock) and resumed ends exactly as an uninterrupted run."""
+    a, c = tmp_path / "a", tmp_path / "c"
+    train(TINY, a, progress=False, log=_quiet, checkpoint_minutes=0)
+    now = [0.0]
+
+    def tick(step: int) -> None:  # one minute per optimizer step; killed at step 3
+        now[0] = 60.0 * step
+        if step == 3:
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError, match="killed"):
+        train(TINY, c, progress=False, log=_quiet, on_step=tick, checkpoint_minutes=2,
+              clock=lambda: now[0])
+    state = torch.load(c / CHECKPOINT, weights_only=True)
+    assert (state["epoch"], state["step_in_epoch"], state["global_step"]) == (0, 2, 2)
+    assert state["wall_time"] > 0
+    assert [v["step"] for v in _metrics(c)["history"]["val_checks"]] == [2]
+    train(None, c, resume=True, progress=False, log=_quiet)
+    assert _metrics(c) == _metrics(a)
+    assert _same_weights(_weights(c), _weights(a))
+
+
 def test_float_state_run_evaluates_through_its_exact_mode(tmp_path: Path) -> None:
     from dataclasses import replace
 

@@ -12,6 +12,7 @@ from torch import nn
 from .._errors import FlowError
 from .._fixed import ROUNDINGS, FixedFormat, inv_sqrt2_constant
 from ._hadamard import _check_pow2, fwht
+from ._kernels import work_dtype
 from ._quant import (
     quant_linear,
     quant_weight_value,
@@ -20,7 +21,7 @@ from ._quant import (
     to_grid,
     weight_ints_frac,
 )
-from ._recurrence import recurrence
+from ._recurrence import LoopSpec, fused_network
 
 #: output_bias bound of the IR (|c| <= 2**40 in units of 2**-output_frac)
 OUTPUT_BIAS_BOUND = 1 << 40
@@ -108,7 +109,8 @@ class HadamRNN(nn.Module):
                                    frac=cfg.output_weight_frac)
         self.output_bias = nn.Parameter(torch.zeros(cfg.outputs, dtype=torch.float64))
         self.embedding = nn.Embedding(cfg.vocab, cfg.input_dim) if cfg.vocab else None
-        #: "fused": the whole loop as one autograd function (fast); "cell": step by step
+        #: "fused": the whole network over all steps as one compiled autograd function
+        #: (fast); "cell": step by step under plain autograd (the reference)
         self.loop = "fused"
 
     # ------------------------------------------------------------ properties
@@ -192,23 +194,31 @@ class HadamRNN(nn.Module):
         h = self.cell(p, h.to(self.dtype), xq @ p["U"].T)
         return h, self.readout(p, h)
 
+    def loop_spec(self) -> LoopSpec:
+        """The fixed-point rules of the fused loop, and its exact work dtype."""
+        cfg = self.config
+        quant = cfg.hardware_exact
+        return LoopSpec(
+            block=cfg.block_size,
+            state_frac=cfg.state_format.frac if quant else None,
+            state_max=(1 << (cfg.state_format.width - 1)) - 1,
+            rounding=cfg.state_rounding,
+            every=cfg.readout == "every",
+            work=work_dtype(cfg.state_format.width, self.log2_block, quant))
+
     def forward(
         self, x: torch.Tensor, *, return_states: bool = False
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """Logits (B, T, outputs) for readout 'every', (B, outputs) for 'last'."""
         p = self.parts()
-        a_all = self.embed(x) @ p["U"].T
+        xe = self.embed(x)
         if self.loop == "cell":
-            hs = self._loop_cells(p, a_all)
-        else:
-            cfg = self.config
-            hs = recurrence(
-                a_all, p["rec"], p["b"], block=cfg.block_size,
-                state_frac=cfg.state_format.frac if cfg.hardware_exact else None,
-                state_max=(1 << (cfg.state_format.width - 1)) - 1,
-                rounding=cfg.state_rounding)
-        y = self.readout(p, hs) if self.config.readout == "every" else self.readout(p, hs[:, -1])
-        return (y, hs) if return_states else y
+            hs = self._loop_cells(p, xe @ p["U"].T)
+            y = (self.readout(p, hs) if self.config.readout == "every"
+                 else self.readout(p, hs[:, -1]))
+            return (y, hs) if return_states else y
+        y, states = fused_network(xe, p, self.loop_spec(), want_states=return_states)
+        return (y, states) if return_states else y
 
     def _loop_cells(self, p: dict[str, torch.Tensor], a_all: torch.Tensor) -> torch.Tensor:
         """Reference loop: :meth:`cell` per step under plain autograd."""

@@ -1,96 +1,118 @@
-"""The whole time loop as one autograd function (fast training on CPU).
+"""The whole network over all steps as one autograd function (fast training on CPU).
 
-Forward runs without building a graph; backward is hand-written BPTT through the
-straight-through estimators.  It computes exactly what :meth:`HadamRNN.cell`
-applied step by step computes (the tests compare both, values and gradients).
+Forward and backward run in compiled loops (:mod:`._kernels`): the input product,
+the recurrence and the readout of every step, with hand-written BPTT through the
+straight-through estimators.  It computes exactly what :meth:`HadamRNN.cell` and
+:meth:`HadamRNN.readout` applied step by step compute (the tests compare both,
+values bit for bit and gradients to 1e-9).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
-from ._hadamard import fwht
+from . import _kernels
 
 
-class _Recurrence(torch.autograd.Function):
+@dataclass(frozen=True)
+class LoopSpec:
+    """The fixed-point rules of the loop.  ``state_frac=None``: unquantized state."""
+
+    block: int
+    state_frac: int | None
+    state_max: int
+    rounding: str
+    every: bool
+    work: np.dtype
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().contiguous().numpy()
+
+
+class _Fused(torch.autograd.Function):
     @staticmethod
     def forward(  # type: ignore[override]
         ctx: Any,
-        a: torch.Tensor,
-        rec: torch.Tensor,
+        x: torch.Tensor,
+        u: torch.Tensor,
         b: torch.Tensor,
-        block: int,
-        state_frac: int | None,
-        state_max: int,
-        rounding: str,
-    ) -> torch.Tensor:
-        """a: (B, T, n) input terms, rec: (n,) sign * 1/sqrt(m) factor, b: (n,) bias.
-
-        ``state_frac=None``: unquantized state.  Otherwise every h_t is
-        ``clamp(round(acc * 2**F), -state_max, state_max) * 2**-F``.
-        """
-        batch, steps, n = a.shape
-        quantized = state_frac is not None
-        ab = (a + b).transpose(0, 1)  # (T, B, n), exact: both on the acc grid
-        keep = any(ctx.needs_input_grad[:3])  # no graph wanted: store nothing for backward
-        hs = a.new_empty(steps, batch, n)
-        fh = a.new_empty(steps if keep else 1, batch, n)
-        mask = torch.empty(steps if keep else 1, batch, n, dtype=torch.bool) \
-            if quantized else None
-        slot = 1 if keep else 0
-        h = a.new_zeros(batch, n)
-        if quantized:
-            up = 2.0 ** state_frac
-            down = 2.0 ** -state_frac
-            half = 0.5 if rounding == "half_up" else 0.0
-            for t in range(steps):
-                f = fwht(h, block)
-                fh[t * slot] = f
-                q = torch.floor(torch.addcmul(ab[t], f, rec).mul_(up).add_(half))
-                torch.le(q.abs(), state_max, out=mask[t * slot])
-                h = q.clamp_(-state_max, state_max).mul_(down)
-                hs[t] = h
-        else:
-            for t in range(steps):
-                f = fwht(h, block)
-                fh[t * slot] = f
-                h = torch.addcmul(ab[t], f, rec)
-                hs[t] = h
-        ctx.save_for_backward(rec, fh, mask)
-        ctx.block = block
-        return hs.transpose(0, 1)
+        rec: torch.Tensor,
+        v: torch.Tensor,
+        c: torch.Tensor,
+        spec: LoopSpec,
+        want_states: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (T, d, B) inputs on their grid; returns logits (T or 1, o, B) and,
+        with ``want_states``, the states (T, n, B) in x's dtype."""
+        steps, _, batch = x.shape
+        n, o = u.shape[0], v.shape[0]
+        quant = spec.state_frac is not None
+        keep = want_states or any(ctx.needs_input_grad[:6])
+        hs = np.empty((steps if keep else 2, n, batch), spec.work)
+        mask = np.empty((steps, n, batch) if quant and keep else (1, 1, 1), np.uint8)
+        y = np.empty((steps if spec.every else 1, o, batch), x.numpy().dtype)
+        frac = spec.state_frac if quant else 0
+        xn = _np(x)
+        un = _np(u)
+        vn = _np(v)
+        _kernels.forward_kernel(
+            xn, un, _np(b), _np(rec), vn, _np(c), spec.block, 2.0 ** frac, 2.0 ** -frac,
+            0.5 if spec.rounding == "half_up" else 0.0, float(spec.state_max), quant,
+            spec.every, keep, hs, mask, y)
+        ctx.spec = spec
+        ctx.dtype = x.dtype
+        ctx.saved = (xn, un, _np(rec), vn, hs, mask) if keep else None
+        states = (torch.from_numpy(hs).to(x.dtype) if want_states
+                  else x.new_empty(0))
+        if not want_states:
+            ctx.mark_non_differentiable(states)
+        return torch.from_numpy(y), states
 
     @staticmethod
-    def backward(ctx: Any, grad_hs: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
-        rec, fh, mask = ctx.saved_tensors
-        block = ctx.block
-        g_out = grad_hs.transpose(0, 1)
-        steps = g_out.shape[0]
-        g_acc = torch.empty_like(fh)
-        carry = torch.zeros_like(fh[0])
-        for t in range(steps - 1, -1, -1):
-            g = g_out[t] + carry
-            if mask is not None:
-                g = g * mask[t]
-            g_acc[t] = g
-            carry = fwht(g * rec, block)  # (diag(rec) S)^T g, S symmetric
-        g_a = g_acc.transpose(0, 1)
-        g_b = g_acc.sum(dim=(0, 1))
-        g_rec = (g_acc * fh).sum(dim=(0, 1))
-        return g_a, g_rec, g_b, None, None, None, None
+    def backward(  # type: ignore[override]
+        ctx: Any, grad_y: torch.Tensor, grad_hs: torch.Tensor | None
+    ) -> tuple[Any, ...]:
+        spec: LoopSpec = ctx.spec
+        xn, un, recn, vn, hs, mask = ctx.saved
+        dt = xn.dtype
+        steps, d, batch = xn.shape
+        n, o = un.shape[0], vn.shape[0]
+        tdt = ctx.dtype
+        gy = (np.zeros((steps if spec.every else 1, o, batch), dt) if grad_y is None
+              else _np(grad_y.to(tdt)))
+        has_ghs = grad_hs is not None and grad_hs.numel() > 0
+        ghs = _np(grad_hs.to(tdt)) if has_ghs else np.zeros((1, 1, 1), dt)
+        want_gx = ctx.needs_input_grad[0]
+        gx = np.zeros((steps, d, batch) if want_gx else (1, 1, 1), dt)
+        gu = np.zeros((n, d), dt)
+        gb = np.zeros(n, dt)
+        grec = np.zeros(n, dt)
+        gv = np.zeros((o, n), dt)
+        gc = np.zeros(o, dt)
+        _kernels.backward_kernel(
+            xn, un, recn, vn, hs, mask, gy, ghs, has_ghs, spec.state_frac is not None,
+            spec.every, spec.block, want_gx, gx, gu, gb, grec, gv, gc)
+        ctx.saved = None
+        t = torch.from_numpy
+        return (t(gx) if want_gx else None, t(gu), t(gb), t(grec), t(gv), t(gc), None, None)
 
 
-def recurrence(
-    a: torch.Tensor,
-    rec: torch.Tensor,
-    b: torch.Tensor,
+def fused_network(
+    x: torch.Tensor,
+    p: dict[str, torch.Tensor],
+    spec: LoopSpec,
     *,
-    block: int,
-    state_frac: int | None,
-    state_max: int,
-    rounding: str,
-) -> torch.Tensor:
-    """All states h_1..h_T (B, T, n) of the linear recurrence from h_0 = 0."""
-    return _Recurrence.apply(a, rec, b, block, state_frac, state_max, rounding)
+    want_states: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Logits ((B, T, o) for readout every step, (B, o) for the last) and, with
+    ``want_states``, all states h_1..h_T (B, T, n), from inputs x (B, T, d) on the
+    input grid and the quantized parameters ``p`` (see :meth:`HadamRNN.parts`)."""
+    xt = x.permute(1, 2, 0).contiguous()
+    y, hs = _Fused.apply(xt, p["U"], p["b"], p["rec"], p["V"], p["c"], spec, want_states)
+    y = y.permute(2, 0, 1) if spec.every else y[0].T
+    return y, (hs.permute(2, 0, 1) if want_states else None)

@@ -33,6 +33,8 @@ CONFIG = "config.json"
 CURVES = "curves.png"
 CHECKPOINT_FORMAT = "hadamrnn-checkpoint"
 CHECKPOINT_VERSION = 1
+#: minutes between time-based checkpoints (``--checkpoint-minutes``)
+DEFAULT_CHECKPOINT_MINUTES = 10.0
 
 #: Per-task defaults from the paper's reference configurations (PAPER.md).
 TASK_DEFAULTS: dict[str, dict[str, float | int]] = {
@@ -350,11 +352,18 @@ def train(
     cfg: TrainConfig | None, out: str | os.PathLike[str], *, resume: bool = False,
     epochs: int | None = None, progress: bool = True, log: Any = None,
     on_step: Callable[[int], None] | None = None,
+    checkpoint_minutes: float = DEFAULT_CHECKPOINT_MINUTES,
+    clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Train a new run into folder ``out`` (``cfg`` required), or with ``resume``
     continue the run saved there (its own options; ``epochs`` may extend it).
     Returns the metrics history.  Ctrl-C saves a checkpoint and raises
-    :class:`Interrupted`."""
+    :class:`Interrupted`.
+
+    Besides the checkpoint after every epoch, one is written (atomically, after an
+    optimizer step) whenever ``checkpoint_minutes`` have passed on ``clock``
+    (seconds) since the last one, so that a killed run loses at most that much.
+    ``checkpoint_minutes <= 0`` turns the time-based checkpoints off."""
     log = log or (lambda msg: print(msg, flush=True))
     folder = Path(out)
     ckpt_path = folder / CHECKPOINT
@@ -423,6 +432,7 @@ def train(
 
     net.train()
     done_in_epoch = skip
+    last_save = [clock()]
     with _StopRequest() as stop:
         try:
             from tqdm import tqdm
@@ -463,6 +473,16 @@ def train(
                         write_metrics(plot=now - plotted[0] > 60)
                     if on_step is not None:
                         on_step(global_step)
+                    if (checkpoint_minutes > 0
+                            and clock() - last_save[0] >= 60.0 * checkpoint_minutes):
+                        now = time.perf_counter()
+                        wall += now - t0
+                        t0 = now
+                        save_checkpoint(ckpt_path, snapshot(epoch, done_in_epoch))
+                        write_metrics()
+                        last_save[0] = clock()
+                        log(f"checkpoint at epoch {epoch + 1}, step {global_step} "
+                            f"[{wall:.0f} s]")
                     stop.check()
                 bar.close()
                 lr = opt.param_groups[0]["lr"]
@@ -480,6 +500,7 @@ def train(
                 tally = _Tally()
                 save_checkpoint(ckpt_path, snapshot(epoch, 0))
                 write_metrics()
+                last_save[0] = clock()
                 log(_line(f"epoch {epoch}/{cfg.epochs}", val, wall, train=entry["train"]))
                 stop.check()
         except KeyboardInterrupt:

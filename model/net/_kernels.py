@@ -1,0 +1,187 @@
+"""Compiled (numba) forward and backward of the whole HadamRNN time loop.
+
+Layout: time first, batch last, ``(T, features, B)``, so that every inner loop
+runs over the batch with unit stride and vectorizes; the butterfly stages of the
+fast Walsh-Hadamard transform then are whole-row additions.
+
+One call computes, for all steps, the input product ``U x_t``, the recurrence
+(FWHT, sign and ``1/sqrt(m)`` factor, bias, rounding and symmetric saturation to
+the state format, or nothing of that in float mode) and the readout
+``V relu(h_t) + c``.  The backward pass is hand-written BPTT through the
+straight-through estimators.  Nothing of size ``(T, B, n)`` is kept in float64:
+the states are stored in the work dtype (float32 when the FWHT stage widths fit
+24 bits, see :func:`work_dtype`) and the clamp mask in uint8.
+
+Exactness: in hardware-exact mode every value the forward pass computes is an
+integer multiple of a power of two well inside float64's 53 bits (the IR refuses
+wider datapaths), so each sum and product is exact whatever its order; the
+forward kernel is compiled without fast-math all the same.  The backward
+kernel's sums (gradients, not on any grid) may be reassociated for speed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+#: the largest signed width whose integers float32 holds exactly (24-bit significand)
+FLOAT32_EXACT_BITS = 24
+
+
+def work_dtype(state_bits: int, log2_block: int, quantized: bool) -> np.dtype:
+    """The cheapest exact dtype for the state and the FWHT stages.
+
+    The last butterfly stage is ``S + log2 m`` bits wide (``datapath_widths``'s
+    ``stages[-1]``); float32 holds it exactly when that is at most 24 bits.
+    The float-state mode computes in float32, as the paper did.
+    """
+    if not quantized or state_bits + log2_block <= FLOAT32_EXACT_BITS:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+@njit(cache=True)
+def _fwht_rows(z, block):  # pragma: no cover - compiled
+    """In place: ``(I (x) S_block)`` along axis 0 of ``z`` (rows of length B)."""
+    n, nb = z.shape
+    hh = 1
+    while hh < block:
+        for s in range(0, n, 2 * hh):
+            for k in range(s, s + hh):
+                for j in range(nb):
+                    a = z[k, j]
+                    b = z[k + hh, j]
+                    z[k, j] = a + b
+                    z[k + hh, j] = a - b
+        hh *= 2
+
+
+@njit(cache=True)
+def forward_kernel(x, u, b, rec, v, c, block, up, down, half, smax, quant, every, keep,
+                   hs, mask, y):  # pragma: no cover - compiled
+    """x (T, d, B); u (n, d); b, rec (n,); v (o, n); c (o,).
+
+    Writes the states to ``hs`` ((T, n, B) if ``keep`` else (2, n, B)), the clamp
+    mask to ``mask`` ((T, n, B) uint8, only when ``quant and keep``) and the
+    logits to ``y`` ((T, o, B) if ``every`` else (1, o, B)).
+    """
+    steps, d, nb = x.shape
+    n = u.shape[0]
+    o = v.shape[0]
+    f = np.zeros((n, nb), hs.dtype)
+    acc = np.empty(nb, x.dtype)
+    for t in range(steps):
+        cur = t if keep else t & 1
+        if t > 0:
+            prev = t - 1 if keep else (t - 1) & 1
+            for i in range(n):
+                for j in range(nb):
+                    f[i, j] = hs[prev, i, j]
+            _fwht_rows(f, block)
+        for i in range(n):
+            for j in range(nb):
+                acc[j] = 0.0
+            for k in range(d):
+                w = u[i, k]
+                if w != 0.0:
+                    for j in range(nb):
+                        acc[j] += w * x[t, k, j]
+            bi = b[i]
+            r = rec[i]
+            if quant:
+                for j in range(nb):
+                    q = np.floor(((acc[j] + bi) + f[i, j] * r) * up + half)
+                    if keep:
+                        mask[t, i, j] = 1 if abs(q) <= smax else 0
+                    q = min(max(q, -smax), smax)
+                    hs[cur, i, j] = q * down
+            else:
+                for j in range(nb):
+                    hs[cur, i, j] = (acc[j] + bi) + f[i, j] * r
+        if every or t == steps - 1:
+            ty = t if every else 0
+            for k in range(o):
+                ck = c[k]
+                for j in range(nb):
+                    y[ty, k, j] = ck
+                for i in range(n):
+                    w = v[k, i]
+                    if w != 0.0:
+                        for j in range(nb):
+                            y[ty, k, j] += w * max(hs[cur, i, j], 0.0)
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def backward_kernel(x, u, rec, v, hs, mask, gy, ghs, has_ghs, quant, every, block, want_gx,
+                    gx, gu, gb, grec, gv, gc):  # pragma: no cover - compiled
+    """BPTT of :func:`forward_kernel` (run with ``keep``); accumulates into the
+    gradient arrays gx (T, d, B), gu (n, d), gb, grec (n,), gv (o, n), gc (o,)."""
+    steps, d, nb = x.shape
+    n = u.shape[0]
+    o = v.shape[0]
+    g = np.zeros((n, nb), gy.dtype)
+    carry = np.zeros((n, nb), gy.dtype)
+    f = np.empty((n, nb), hs.dtype)
+    for t in range(steps - 1, -1, -1):
+        if has_ghs:
+            for i in range(n):
+                for j in range(nb):
+                    g[i, j] = ghs[t, i, j] + carry[i, j]
+        else:
+            for i in range(n):
+                for j in range(nb):
+                    g[i, j] = carry[i, j]
+        if every or t == steps - 1:
+            ty = t if every else 0
+            for k in range(o):
+                s = 0.0
+                for j in range(nb):
+                    s += gy[ty, k, j]
+                gc[k] += s
+                for i in range(n):
+                    w = v[k, i]
+                    s = 0.0
+                    for j in range(nb):
+                        hv = hs[t, i, j]
+                        gk = gy[ty, k, j]
+                        if hv > 0.0:
+                            g[i, j] += w * gk
+                            s += gk * hv
+                    gv[k, i] += s
+        if quant:
+            for i in range(n):
+                for j in range(nb):
+                    if mask[t, i, j] == 0:
+                        g[i, j] = 0.0
+        if t > 0:
+            for i in range(n):
+                for j in range(nb):
+                    f[i, j] = hs[t - 1, i, j]
+            _fwht_rows(f, block)
+            for i in range(n):
+                s = 0.0
+                for j in range(nb):
+                    s += g[i, j] * f[i, j]
+                grec[i] += s
+        for i in range(n):
+            s = 0.0
+            for j in range(nb):
+                s += g[i, j]
+            gb[i] += s
+            for k in range(d):
+                s = 0.0
+                for j in range(nb):
+                    s += g[i, j] * x[t, k, j]
+                gu[i, k] += s
+        if want_gx:
+            for k in range(d):
+                for i in range(n):
+                    w = u[i, k]
+                    if w != 0.0:
+                        for j in range(nb):
+                            gx[t, k, j] += w * g[i, j]
+        for i in range(n):
+            r = rec[i]
+            for j in range(nb):
+                carry[i, j] = g[i, j] * r
+        _fwht_rows(carry, block)
