@@ -1,25 +1,33 @@
 """Code generation from the deployment IR: Vitis HLS C++, Verilog, estimates.
 
-Reads the IR only (never torch).  ``render`` is a pure function
-``(IR, EmitOptions) -> {relative path: text}``; ``write_project`` writes it.
+Reads the IR only (never torch).  One pipeline: IR -> ``hw.describe`` (the
+hardware description, computed once) -> a target's ``render`` (pure,
+``{relative path: content}``) -> ``project.write_project``.  The estimator
+analyses the same description.  Subpackages: ``hw`` (the description),
+``vitis`` and ``verilog`` (renderers), ``project`` (the emitted-project format
+and writer), ``estimate`` (analysis, boards, reports), ``tools`` (Yosys, nextpnr).
 """
 
-from ._boards import Board, board, boards, check_part
-from ._passes import EmitOptions, check_schedule, csd, csd_adders, sanitize_identifier
-from ._targets import TARGETS, render
-from ._writer import write_project
+from ._targets import TARGETS, render, renderer
+from .estimate import Board, Estimate, board, boards, check_part, estimate
+from .hw import Design, EmitOptions, csd, csd_adders, describe, sanitize_identifier
+from .project import write_project
 
 __all__ = [
     "TARGETS",
     "Board",
+    "Design",
     "EmitOptions",
+    "Estimate",
     "board",
     "boards",
     "check_part",
-    "check_schedule",
     "csd",
     "csd_adders",
+    "describe",
+    "estimate",
     "render",
+    "renderer",
     "sanitize_identifier",
     "write_project",
 ]

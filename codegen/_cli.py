@@ -10,24 +10,13 @@ import argparse
 import time
 from collections.abc import Sequence
 
-from model import load_ir
-from model._cli_common import OneLineParser, positive_int, run_cli
+from model import OneLineParser, load_ir, positive_int, run_cli
 
-from ._boards import check_part
-from ._passes import DATAPATHS, EmitOptions
+from ._arguments import add_schedule_arguments
 from ._targets import TARGETS, render
-from ._writer import write_project
-
-
-def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
-    """Options shared by ``emit`` and ``estimate``."""
-    p.add_argument("--fold", type=positive_int, default=1,
-                   help="F: butterflies shared over F cycles per stage (1 = fully parallel)")
-    p.add_argument("--interleave", type=positive_int, default=1,
-                   help="B: independent sequences in flight to fill the recurrence pipeline")
-    p.add_argument("--clock-ns", type=float, default=10.0, help="target clock period in ns")
-    p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
-                   help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")
+from .estimate import add_estimate_parser, check_part
+from .hw import EmitOptions
+from .project import write_project
 
 
 def _cmd_emit(args: argparse.Namespace) -> int:
@@ -66,13 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     emit.add_argument("--force", action="store_true",
                       help="write into a folder that holds files codegen did not write")
     emit.set_defaults(func=_cmd_emit)
-
-    from ._estimate_cli import add_parser as add_estimate_parser
-
     add_estimate_parser(sub)
     return parser
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The target registry: name -> renderer ``(ir, options) -> {relative path: text}``.
+"""The target registry: name -> renderer ``(design) -> {relative path: content}``.
 
 Targets are imported on demand, so a broken or slow target never costs the
 others anything.
@@ -11,13 +11,14 @@ from importlib import import_module
 
 from model import DeploymentIR, FlowError
 
-from ._passes import EmitOptions, check_schedule
+from .hw import Design, EmitOptions, describe
+from .project import Content
 
-Renderer = Callable[[DeploymentIR, EmitOptions], dict[str, str]]
+Renderer = Callable[[Design], dict[str, Content]]
 
 TARGETS: dict[str, str] = {
-    "vitis": "codegen._vitis",
-    "verilog": "codegen._verilog",
+    "vitis": "codegen.vitis",
+    "verilog": "codegen.verilog",
 }
 
 
@@ -27,7 +28,7 @@ def renderer(target: str) -> Renderer:
     return import_module(TARGETS[target]).render  # type: ignore[no-any-return]
 
 
-def render(ir: DeploymentIR, options: EmitOptions) -> dict[str, str]:
-    """Validate the schedule, then render the target.  Pure: no file is touched."""
-    check_schedule(ir, options)
-    return renderer(options.target)(ir, options)
+def render(ir: DeploymentIR, options: EmitOptions) -> dict[str, Content]:
+    """IR -> hardware description -> target text.  Pure: no file is touched."""
+    render_target = renderer(options.target)
+    return render_target(describe(ir, options))

@@ -4,6 +4,7 @@ This package imports without torch.  The trainable Brevitas model, the tasks,
 training and export live in ``model.net`` (imported on demand).
 """
 
+from ._cli_common import OneLineParser, int_at_least, nonnegative_int, positive_int, run_cli
 from ._errors import FlowError
 from ._fixed import FixedFormat, quantize, shift_round, signed_bits
 from ._ir import (
@@ -11,17 +12,19 @@ from ._ir import (
     MAX_DATAPATH_BITS,
     DeploymentIR,
     IRError,
+    ir_files,
     ir_from_parts,
     ir_to_json,
     load_ir,
     save_ir,
     validate,
 )
-from ._random import random_inputs, random_ir
+from ._random import EXTREME_EVERY, is_extreme, random_inputs, random_ir, tb_inputs
 from ._reference import fwht_int, readout, run, step
 from ._widths import DatapathWidths, datapath_widths
 
 __all__ = [
+    "EXTREME_EVERY",
     "FORMAT_VERSION",
     "MAX_DATAPATH_BITS",
     "DatapathWidths",
@@ -29,19 +32,27 @@ __all__ = [
     "FixedFormat",
     "FlowError",
     "IRError",
+    "OneLineParser",
     "datapath_widths",
     "fwht_int",
+    "int_at_least",
+    "ir_files",
     "ir_from_parts",
     "ir_to_json",
     "load_ir",
+    "nonnegative_int",
+    "positive_int",
     "quantize",
+    "is_extreme",
     "random_inputs",
     "random_ir",
     "readout",
+    "run_cli",
     "run",
     "save_ir",
     "shift_round",
     "signed_bits",
     "step",
+    "tb_inputs",
     "validate",
 ]

@@ -295,18 +295,11 @@ def _atomic_write_bytes(path: Path, data: bytes) -> Path:
     return Path(tmp)
 
 
-def save_ir(ir: DeploymentIR, path: str | os.PathLike[str]) -> Path:
-    """Write ``model.json`` and ``weights.npz`` into ``path`` atomically.
-
-    Both files are first written to temporary names in the same folder and then
-    renamed, so an interrupted save never leaves a half-written IR behind.
-    """
+def ir_files(ir: DeploymentIR) -> dict[str, bytes]:
+    """The IR as the two files of its folder (``model.json``, ``weights.npz``), as
+    bytes.  Deterministic: the same IR always gives the same bytes."""
     import io
 
-    folder = Path(path)
-    if folder.exists() and not folder.is_dir():
-        raise IRError(f"{folder}: exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
     text = json.dumps(ir_to_json(ir), indent=2, sort_keys=True) + "\n"
     buf = io.BytesIO()
     dtypes = {"sign": np.int8}
@@ -314,10 +307,24 @@ def save_ir(ir: DeploymentIR, path: str | os.PathLike[str]) -> Path:
         name: np.asarray(getattr(ir, name)).astype(dtypes.get(name, np.int64))
         for name in ARRAY_NAMES
     })
+    return {MODEL_JSON: text.encode(), WEIGHTS_NPZ: buf.getvalue()}
+
+
+def save_ir(ir: DeploymentIR, path: str | os.PathLike[str]) -> Path:
+    """Write ``model.json`` and ``weights.npz`` into ``path`` atomically.
+
+    Both files are first written to temporary names in the same folder and then
+    renamed, so an interrupted save never leaves a half-written IR behind.
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise IRError(f"{folder}: exists and is not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    data = ir_files(ir)
     temps: list[Path] = []
     try:
-        temps.append(_atomic_write_bytes(folder / MODEL_JSON, text.encode()))
-        temps.append(_atomic_write_bytes(folder / WEIGHTS_NPZ, buf.getvalue()))
+        temps.append(_atomic_write_bytes(folder / MODEL_JSON, data[MODEL_JSON]))
+        temps.append(_atomic_write_bytes(folder / WEIGHTS_NPZ, data[WEIGHTS_NPZ]))
         os.replace(temps[1], folder / WEIGHTS_NPZ)
         os.replace(temps[0], folder / MODEL_JSON)
     finally:

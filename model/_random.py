@@ -78,3 +78,25 @@ def random_inputs(
     if extreme:
         return rng.choice(np.array([fmt.min_int, fmt.max_int]), size=shape).astype(np.int64)
     return rng.integers(fmt.min_int, fmt.max_int + 1, size=shape, dtype=np.int64)
+
+
+#: One test sequence in this many draws only the two ends of the input range.
+EXTREME_EVERY = 4
+
+
+def tb_inputs(
+    ir: DeploymentIR, *, count: int, steps: int, seed: int = 0, first: int = 0
+) -> np.ndarray:
+    """Test-bench sequences, shape (count, steps, input_dim): uniform draws, except
+    that sequence ``first + i`` with ``(first + i) % EXTREME_EVERY == 0`` draws only
+    the two ends of the range, driving the state into saturation."""
+    x = random_inputs(ir, batch=count, steps=steps, seed=seed)
+    extreme = random_inputs(ir, batch=count, steps=steps, seed=seed + 1, extreme=True)
+    mask = (np.arange(first, first + count) % EXTREME_EVERY) == 0
+    x[mask] = extreme[mask]
+    return x
+
+
+def is_extreme(index: int) -> bool:
+    """Whether test sequence ``index`` is one of the saturating ones."""
+    return index % EXTREME_EVERY == 0

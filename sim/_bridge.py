@@ -1,7 +1,8 @@
 """Compile a generated Vitis HLS project with g++ and call it from Python.
 
 The generated sources are compiled ONCE per content hash (sources, stand-in
-headers, flags, compiler) into ``<project>/build/csim/``: an object of
+headers, flags, compiler) into the cache (``sim.cache_root()/csim``, never the
+project folder): an object of
 the top function, a shared library with a small ``extern "C"`` wrapper
 (sim/include/hrnn_bridge.cpp) that ctypes calls on numpy batches, and the
 project's own C test bench.  The arbitrary-precision headers come from the
@@ -14,7 +15,6 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -26,9 +26,10 @@ import numpy as np
 
 from model import FlowError
 
+from ._project import cache_root, load_project
+
 INCLUDE_DIR = Path(__file__).resolve().parent / "include"
 BRIDGE_SOURCE = INCLUDE_DIR / "hrnn_bridge.cpp"
-PROJECT_JSON = "project.json"
 CXX_FLAGS: tuple[str, ...] = ("-std=c++17", "-O2", "-w")
 
 
@@ -61,30 +62,6 @@ def compiler() -> tuple[str, str]:
     return cxx, (out.stdout.splitlines() or ["unknown"])[0]
 
 
-def load_project(project: str | os.PathLike[str]) -> dict[str, object]:
-    folder = Path(project)
-    meta = folder / PROJECT_JSON
-    if not meta.is_file():
-        raise FlowError(f"{folder}: not a Vitis project from codegen (no {PROJECT_JSON})")
-    try:
-        doc = json.loads(meta.read_text())
-    except ValueError as exc:
-        raise FlowError(f"{meta}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("target") != "vitis":
-        raise FlowError(f"{meta}: not written by the vitis target")
-    return doc
-
-
-def _sources(folder: Path, doc: dict[str, object]) -> list[Path]:
-    files = sorted((folder / "src").glob("*.h")) + sorted((folder / "src").glob("*.cpp"))
-    tb = folder / str(doc["testbench"])
-    files.append(tb)
-    for f in files:
-        if not f.is_file():
-            raise FlowError(f"{f}: missing from the project; emit it again")
-    return files
-
-
 class CsimBuild:
     """The compiled artefacts of one project (built on first use, then cached).
 
@@ -94,12 +71,14 @@ class CsimBuild:
     """
 
     def __init__(self, *, project: str | os.PathLike[str], flags: tuple[str, ...] = CXX_FLAGS):
-        self.project = Path(project)
-        self.meta = load_project(self.project)
+        self.loaded = load_project(project, target="vitis")
+        self.project = self.loaded.folder
         self.flags = flags
-        self.top_source = self.project / str(list(self.meta["sources"])[0])  # type: ignore[call-overload]
-        self.tb_source = self.project / str(self.meta["testbench"])
-        _sources(self.project, self.meta)
+        self.top_source = self.loaded.sources[0]
+        tb = self.loaded.testbench
+        if tb is None:
+            raise FlowError(f"{self.project}: the project names no test bench")
+        self.tb_source = tb
         base = hashlib.sha256()
         _, version = compiler()
         for part in (version, " ".join(flags), str(ap_types_dir())):
@@ -107,7 +86,7 @@ class CsimBuild:
         for f in sorted(INCLUDE_DIR.iterdir()):
             base.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
         self._base = base
-        self.folder = self.project / "build" / "csim"
+        self.folder = cache_root() / "csim"
         self.compile_seconds = 0.0
 
     def _key(self, *parts: Path | str) -> str:

@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Sequence
 from importlib import import_module
 
-from model._cli_common import OneLineParser, run_cli
+from model import OneLineParser, run_cli
 
 #: Modules that register a subcommand, in help order.
 SUBCOMMAND_MODULES = ("sim._csim_cli", "sim._rtl_cli")

@@ -6,8 +6,7 @@ import argparse
 import sys
 import time
 
-from model import FlowError
-from model._cli_common import nonnegative_int
+from model import FlowError, positive_int
 
 
 def _cmd_csim(args: argparse.Namespace) -> int:
@@ -16,7 +15,7 @@ def _cmd_csim(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     if args.steps is not None and args.steps < 1:
         raise FlowError(f"--steps must be >= 1, got {args.steps}")
-    report = run_csim(args.project, vectors=args.vectors, seed=args.seed, steps=args.steps,
+    report = run_csim(args.project, vectors=args.vectors or 0, seed=args.seed, steps=args.steps,
                       opt=args.opt)
     elapsed = time.perf_counter() - start
     tb_last = report.testbench_output.splitlines()[-1] if report.testbench_output else ""
@@ -38,8 +37,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Register ``csim``."""
     p = sub.add_parser("csim", help="C-simulate a generated Vitis HLS project with g++")
     p.add_argument("project", help="folder written by `python -m codegen emit --target vitis`")
-    p.add_argument("--vectors", type=nonnegative_int, default=0,
-                   help="also check N fresh random sequences through the ctypes bridge")
+    p.add_argument("--vectors", type=positive_int, default=None,
+                   help="also check N >= 1 fresh random sequences through the ctypes bridge")
     p.add_argument("--seed", type=int, default=1, help="seed of the fresh sequences")
     p.add_argument("--steps", type=int, default=None,
                    help="time steps of the fresh sequences (default: the project's tb_steps)")

@@ -1,7 +1,7 @@
 """RTL simulation of an emitted Verilog project: cocotb + Verilator.
 
 :func:`simulate` builds the project's sources with cocotb's Python runner (one
-build folder per set of sources and build options, under the project folder,
+build folder per set of sources and build options, in ``sim.cache_root()``,
 reused when unchanged), runs the bench in :mod:`sim.tb.test_hadamrnn_rtl`
 and returns what the bench wrote to its JSON results file.
 """
@@ -14,11 +14,15 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from model import FlowError
+
+from ._project import Project, cache_root, load_project
 
 TEST_MODULE = "sim.tb.test_hadamrnn_rtl"
 BUILD_ROOT = "sim_build"
@@ -31,7 +35,7 @@ MAKE_OVERRIDES = "CFG_CXXFLAGS_PCH_I=-include"
 
 @dataclass(frozen=True, kw_only=True)
 class RtlResult:
-    project: dict[str, Any]
+    project: Project
     results: dict[str, Any]
     build_s: float
     built: bool
@@ -48,20 +52,6 @@ class RtlResult:
             for k in self.tests)
 
 
-def load_project(folder: Path) -> dict[str, Any]:
-    path = folder / "project.json"
-    if not path.is_file():
-        raise FlowError(f"{folder}: no project.json; emit one with "
-                        "`python -m codegen emit IR --target verilog --out DIR`")
-    project = json.loads(path.read_text())
-    if project.get("target") != "verilog" and "sources" not in project:
-        raise FlowError(f"{path}: not an RTL project (no 'sources')")
-    for src in project["sources"]:
-        if not (folder / src).is_file():
-            raise FlowError(f"{folder / src}: missing source named in project.json")
-    return project
-
-
 def verilator_path() -> str:
     exe = shutil.which("verilator")
     if exe is None:
@@ -73,50 +63,62 @@ def verilator_path() -> str:
     return exe
 
 
-def build_key(folder: Path, project: dict[str, Any], waves: bool) -> str:
+@contextmanager
+def _environment(**changes: str) -> Iterator[None]:
+    """Set environment variables for the duration of a block, then restore them."""
+    old = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def build_key(project: Project, waves: bool) -> str:
     h = hashlib.sha256()
-    for src in project["sources"]:
+    h.update(project.top.encode() + b"\0")
+    for src, path in zip(project.doc["sources"], project.sources, strict=True):
         h.update(src.encode())
-        h.update((folder / src).read_bytes())
+        h.update(path.read_bytes())
     h.update(repr((BUILD_ARGS, waves)).encode())
     return h.hexdigest()[:16]
 
 
-def build(folder: Path, project: dict[str, Any], *, waves: bool = False
-          ) -> tuple[Any, Path, bool, float]:
-    """Build (or reuse) the Verilator model; returns (runner, build_dir, built_now, s)."""
+def build(project: Project, *, waves: bool = False) -> tuple[Any, Path, bool, float]:
+    """Build (or reuse) the Verilator model in the cache (never in the project);
+    returns (runner, build_dir, built_now, seconds)."""
     from cocotb_tools.runner import get_runner
 
     verilator = verilator_path()
-    os.environ["PATH"] = f"{Path(verilator).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    key = build_key(folder, project, waves)
-    build_dir = folder / BUILD_ROOT / key
+    path = f"{Path(verilator).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    key = build_key(project, waves)
+    build_dir = cache_root() / BUILD_ROOT / key
     stamp = build_dir / ".built"
     reuse = stamp.is_file()
     if not reuse and build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    runner = get_runner("verilator")
+    with _environment(PATH=path):
+        runner = get_runner("verilator")
     if reuse:
         # Same sources and options as the stamped build: configure the runner
         # without running Verilator and make again.
         runner._build_command = lambda: []
     log = build_dir.parent / f"{key}.build.log"
     start = time.perf_counter()
-    old_makeflags = os.environ.get("MAKEFLAGS")
-    os.environ["MAKEFLAGS"] = f"{old_makeflags or ''} {MAKE_OVERRIDES}".strip()
+    makeflags = f"{os.environ.get('MAKEFLAGS', '')} {MAKE_OVERRIDES}".strip()
     try:
-        runner.build(
-            sources=[(folder / s).resolve() for s in project["sources"]],
-            hdl_toplevel=project["top"], build_dir=build_dir.resolve(),
-            build_args=list(BUILD_ARGS), waves=waves, always=True, log_file=log.resolve())
+        with _environment(PATH=path, MAKEFLAGS=makeflags):
+            runner.build(
+                sources=[p.resolve() for p in project.sources],
+                hdl_toplevel=project.top, build_dir=build_dir.resolve(),
+                build_args=list(BUILD_ARGS), waves=waves, always=True, log_file=log.resolve())
     except (SystemExit, Exception) as exc:  # the runner raises on a failing compile
         raise FlowError(f"Verilator build failed ({exc}); see {log}") from None
-    finally:
-        if old_makeflags is None:
-            os.environ.pop("MAKEFLAGS", None)
-        else:
-            os.environ["MAKEFLAGS"] = old_makeflags
     if not reuse:
         stamp.write_text(key + "\n")
     return runner, build_dir, not reuse, time.perf_counter() - start
@@ -128,8 +130,8 @@ def simulate(folder: str | os.PathLike[str], *, vectors: int = 32, seed: int = 0
              ) -> RtlResult:
     """Build and run the bench; raise FlowError when it cannot run at all."""
     folder = Path(folder).resolve()
-    project = load_project(folder)
-    runner, build_dir, built, build_s = build(folder, project, waves=waves)
+    project = load_project(folder, target="verilog")
+    runner, build_dir, built, build_s = build(project, waves=waves)
     results_path = build_dir / f"results_{os.getpid()}.json"
     results_path.unlink(missing_ok=True)
     names = {"timing": "test_timing", "stream": "test_stream", "reset": "test_reset_mid_sequence"}
@@ -150,7 +152,7 @@ def simulate(folder: str | os.PathLike[str], *, vectors: int = 32, seed: int = 0
     start = time.perf_counter()
     try:
         runner.test(
-            test_module=TEST_MODULE, hdl_toplevel=project["top"], build_dir=build_dir,
+            test_module=TEST_MODULE, hdl_toplevel=project.top, build_dir=build_dir,
             test_dir=test_dir, testcase=[names[t] for t in tests], extra_env=env,
             waves=waves, seed=seed, log_file=log)
     except (SystemExit, Exception) as exc:

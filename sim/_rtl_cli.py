@@ -6,18 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from model import FlowError
-from model._cli_common import positive_int
+from model import FlowError, positive_int
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from codegen._verilog_schedule import call_cycles
+    from codegen.hw import Schedule
 
     from ._rtl import simulate
 
     res = simulate(args.project, vectors=args.vectors, seed=args.seed, waves=args.waves,
                    max_steps=args.max_steps)
-    sched = res.project["schedule"]
+    sched = Schedule.from_json(res.project.schedule)
     timing = res.results.get("timing", {})
     stream = res.results.get("stream", {})
     reset = res.results.get("reset", {})
@@ -27,12 +26,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
           f"{stream.get('cycles', 0)} cycles (random gaps and backpressure)")
     gaps = timing.get("beat_gaps", [])
     periods = timing.get("call_periods", [])
-    B = int(sched["interleave"])
-    print(f"cycles per time step: measured {gaps} per beat, formula {sched['cycles_per_beat']} "
-          f"(each sequence steps every {sched['cycles_per_sequence_step']} cycles)")
+    B = int(sched.interleave)
+    print(f"cycles per time step: measured {gaps} per beat, formula {sched.cycles_per_beat} "
+          f"(each sequence steps every {sched.cycles_per_sequence_step} cycles)")
     print(f"cycles per call of {B} sequence(s) x {timing.get('steps')} steps: measured "
-          f"{periods}, formula {sched['call_cycles']} "
-          f"= {call_cycles(sched, int(timing.get('steps', 0)))}")
+          f"{periods}, formula {sched.to_json()['call_cycles']} "
+          f"= {sched.call_cycles(int(timing.get('steps', 0)))}")
     if periods:
         print(f"cycles per sequence of {timing.get('steps')} steps: measured "
               f"{[round(p / B, 2) for p in periods]} (call period / B)")
@@ -52,11 +51,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"FAILED ({name}): did not finish ({r.get('left', '?')} outputs missing)",
                   file=sys.stderr)
             return 1
-    expected_c = int(sched["cycles_per_beat"])
+    expected_c = int(sched.cycles_per_beat)
     if gaps != [expected_c]:
         print(f"FAILED: measured cycles per beat {gaps} != {expected_c}", file=sys.stderr)
         return 1
-    want = call_cycles(sched, int(timing.get("steps", 0)))
+    want = sched.call_cycles(int(timing.get("steps", 0)))
     if periods != [want]:
         print(f"FAILED: measured cycles per call {periods} != {want}", file=sys.stderr)
         return 1

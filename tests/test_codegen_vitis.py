@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from codegen import EmitOptions, render
-from codegen._vitis_netlist import butterfly_stages, fwht_adders
+from codegen.hw import adder_counts, describe
 from model import FixedFormat, datapath_widths, random_ir, save_ir
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

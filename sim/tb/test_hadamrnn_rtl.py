@@ -24,7 +24,8 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from model import DeploymentIR, ir_from_parts, random_inputs, run
+from model import DeploymentIR, random_inputs, run, tb_inputs
+from sim import Project, load_project
 
 CLOCK_NS = 10
 
@@ -55,13 +56,6 @@ class Settings:
             ready_prob=float(env.get("HRNN_READY_PROB", "0.7")),
             results=Path(res) if res else None,
         )
-
-
-def load_project(folder: Path) -> tuple[dict[str, Any], DeploymentIR]:
-    project = json.loads((folder / "project.json").read_text())
-    doc = json.loads((folder / project["ir"]).read_text())
-    arrays = {k: np.asarray(v, dtype=np.int64) for k, v in doc["arrays"].items()}
-    return project, ir_from_parts(doc["model"], arrays)
 
 
 def record(settings: Settings, key: str, value: dict[str, Any]) -> None:
@@ -101,15 +95,28 @@ class Expected:
 
 
 def make_calls(ir: DeploymentIR, B: int, sequences: int, max_steps: int, seed: int,
-               *, fixed_steps: int | None = None, extreme_every: int = 4) -> list[Call]:
+               *, fixed_steps: int | None = None, all_extreme: bool = False) -> list[Call]:
+    """Calls of B sequences each, drawn by ``model.tb_inputs`` (some sequences
+    saturating); ``all_extreme`` draws every sequence from the range ends."""
     rng = np.random.default_rng(seed)
     calls = []
     for c in range((sequences + B - 1) // B):
         steps = fixed_steps or int(rng.integers(1, max_steps + 1))
-        extreme = extreme_every > 0 and c % extreme_every == extreme_every - 1
-        x = random_inputs(ir, batch=B, steps=steps, seed=seed * 7919 + c, extreme=extreme)
+        if all_extreme:
+            x = random_inputs(ir, batch=B, steps=steps, seed=seed * 7919 + c, extreme=True)
+        else:
+            x = tb_inputs(ir, count=B, steps=steps, seed=seed * 7919 + c, first=c * B)
         calls.append(Call(first_seq=c * B, x=x, y=np.asarray(run(ir, x))))
     return calls
+
+
+def saturated_states(ir: DeploymentIR, calls: list[Call]) -> int:
+    """State elements at +-state_max over every step the bench drove (reference)."""
+    hit = 0
+    for call in calls:
+        _, states = run(ir, call.x, return_states=True)
+        hit += int(np.sum(np.abs(states) == ir.state_max))
+    return hit
 
 
 def pack(values: np.ndarray, width: int) -> int:
@@ -173,7 +180,7 @@ class Scoreboard:
 class Testbench:
     """Driver (x), backpressure (y_TREADY), monitor (y, after ReadOnly), scoreboard."""
 
-    def __init__(self, dut: Any, project: dict[str, Any], *, seed: int) -> None:
+    def __init__(self, dut: Any, project: Project, *, seed: int) -> None:
         self.dut = dut
         self.project = project
         self.rng = random.Random(seed)
@@ -186,15 +193,15 @@ class Testbench:
         self.done_cycles: list[int] = []
         self.start_cycles: list[int] = []
         self.started = time.perf_counter()
-        self.ow = int(project["y_element_width"])
-        self.outputs = int(project["outputs"])
+        self.ow = int(project.interface["y_element_width"])
+        self.outputs = project.ir.outputs
         cocotb.start_soon(Clock(dut.ap_clk, CLOCK_NS, unit="ns").start())
         dut.ap_start.value = 0
         dut.x_TVALID.value = 0
         dut.x_TDATA.value = 0
         dut.x_TLAST.value = 0
-        dut.x_TKEEP.value = (1 << (int(project["x_width"]) // 8)) - 1
-        dut.x_TSTRB.value = (1 << (int(project["x_width"]) // 8)) - 1
+        dut.x_TKEEP.value = (1 << (int(project.interface["x_width"]) // 8)) - 1
+        dut.x_TSTRB.value = (1 << (int(project.interface["x_width"]) // 8)) - 1
         dut.y_TREADY.value = 0
         self._tasks = [cocotb.start_soon(c()) for c in
                        (self._counter, self._driver, self._backpressure, self._monitor)]
@@ -252,10 +259,10 @@ class Testbench:
                                         bool(dut.y_TLAST.value == 1))
 
     def queue(self, calls: list[Call]) -> None:
-        xw = int(self.project["x_element_width"])
+        xw = int(self.project.interface["x_element_width"])
         for call in calls:
             self.beats.extend(call_beats(call, xw))
-            self.scoreboard.expected.extend(call_expected(call, self.project["readout"]))
+            self.scoreboard.expected.extend(call_expected(call, self.project.ir.readout))
 
     async def drain(self, limit: int) -> bool:
         """Wait until every queued beat went in and every expected beat came out."""
@@ -272,8 +279,8 @@ class Testbench:
             t.cancel()
 
 
-def _timeout(project: dict[str, Any], calls: list[Call], slack: float) -> int:
-    sched = project["schedule"]
+def _timeout(project: Project, calls: list[Call], slack: float) -> int:
+    sched = project.schedule
     beats = sum(c.x.shape[0] * c.x.shape[1] for c in calls)
     per_call = int(sched["first"]) + int(sched["call_overhead"]) + 8
     return int((beats * int(sched["cycles_per_beat"]) + per_call * len(calls)) * slack) + 200
@@ -294,8 +301,9 @@ async def test_timing(dut: Any) -> None:
     """Back-to-back calls without gaps or backpressure: measured cycles per beat
     and per call must equal docs/schedule.md."""
     settings = Settings.from_env()
-    project, ir = load_project(settings.project)
-    B = int(project["interleave"])
+    project = load_project(settings.project, target="verilog")
+    ir = project.ir
+    B = int(project.options["interleave"])
     steps = max(2, min(settings.max_steps, 8))
     calls = make_calls(ir, B, 3 * B, steps, settings.seed + 101, fixed_steps=steps)
     tb = Testbench(dut, project, seed=settings.seed)
@@ -323,8 +331,9 @@ async def test_timing(dut: Any) -> None:
 async def test_stream(dut: Any) -> None:
     """Random sequences (some extreme, saturating) with random x gaps and y backpressure."""
     settings = Settings.from_env()
-    project, ir = load_project(settings.project)
-    B = int(project["interleave"])
+    project = load_project(settings.project, target="verilog")
+    ir = project.ir
+    B = int(project.options["interleave"])
     calls = make_calls(ir, B, settings.vectors, settings.max_steps, settings.seed)
     tb = Testbench(dut, project, seed=settings.seed + 1)
     tb.valid_prob = settings.valid_prob
@@ -340,7 +349,7 @@ async def test_stream(dut: Any) -> None:
     steps = [int(c.x.shape[1]) for c in calls]
     result = {**_summary(tb), "finished": ok, "sequences": len(calls) * B, "beats": beats,
               "calls": len(calls), "steps": steps,
-              "extreme_calls": sum(1 for i in range(len(calls)) if i % 4 == 3)}
+              "saturated_states": saturated_states(ir, calls)}
     record(settings, "stream", result)
     assert ok, f"timed out with {len(tb.beats)} beats unsent, {len(tb.scoreboard.expected)} " \
                "outputs missing"
@@ -351,12 +360,13 @@ async def test_stream(dut: Any) -> None:
 async def test_reset_mid_sequence(dut: Any) -> None:
     """ap_rst_n in the middle of a sequence, then clean calls must match the reference."""
     settings = Settings.from_env()
-    project, ir = load_project(settings.project)
-    B = int(project["interleave"])
+    project = load_project(settings.project, target="verilog")
+    ir = project.ir
+    B = int(project.options["interleave"])
     tb = Testbench(dut, project, seed=settings.seed + 2)
     await tb.reset()
-    aborted = make_calls(ir, B, B, 6, settings.seed + 202, fixed_steps=6, extreme_every=1)
-    xw = int(project["x_element_width"])
+    aborted = make_calls(ir, B, B, 6, settings.seed + 202, fixed_steps=6, all_extreme=True)
+    xw = int(project.interface["x_element_width"])
     tb.beats.extend(call_beats(aborted[0], xw)[: 3 * B + 1])
     dut.ap_start.value = 1
     for _ in range(200):

@@ -4,38 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from model import DeploymentIR, FlowError
 
+from .._targets import render
+from ..hw import EmitOptions
+from ..project import PROJECT_JSON, write_project
+from ..tools import SynthResult, place_route_ice40, synthesize
 from ._estimate import Estimate
-from ._passes import EmitOptions
-from ._targets import render
-from ._writer import write_project
-from ._yosys import SynthResult, place_route_ice40, synthesize
-
-_MODULE = re.compile(r"^\s*module\s+(\w+)", re.M)
-_INSTANCE = re.compile(r"^\s*(\w+)\s+(?:#\s*\(.*?\)\s*)?\w+\s*\(", re.M | re.S)
-
-
-def rtl_sources(files: dict[str, str]) -> tuple[list[str], str]:
-    """The synthesizable Verilog files of a rendered project and its top module
-    (the one module no other module instantiates); test benches are skipped."""
-    sources = sorted(p for p in files
-                     if p.endswith((".v", ".sv")) and not re.search(r"(^|/)(tb|test)", p))
-    if not sources:
-        raise FlowError("the verilog target rendered no Verilog sources to synthesize")
-    defined: list[str] = []
-    used: set[str] = set()
-    for p in sources:
-        text = re.sub(r"//[^\n]*|/\*.*?\*/", "", files[p], flags=re.S)
-        defined += _MODULE.findall(text)
-        used.update(_INSTANCE.findall(text))
-    tops = [m for m in defined if m not in used]
-    if not tops:
-        raise FlowError("cannot find the top module of the rendered Verilog")
-    return sources, tops[0]
 
 
 def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tuple[
@@ -45,10 +22,8 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
                           part=est.board.part, clock_ns=est.timing.clock_ns,
                           datapath=est.datapath)  # type: ignore[arg-type]
     files = render(ir, options)
-    sources, top = rtl_sources(files)
-    project = json.loads(files.get("project.json", "{}"))
-    if isinstance(project.get("top"), str) and isinstance(project.get("sources"), list):
-        sources, top = sorted(project["sources"]), project["top"]
+    project = json.loads(files[PROJECT_JSON])
+    sources, top = list(project["sources"]), str(project["top"])
     root = write_project(files, out)
     return [Path(root) / s for s in sources], top
 

@@ -28,7 +28,7 @@ class Board:
 
 @cache
 def boards() -> dict[str, Board]:
-    text = resources.files("codegen").joinpath("data/boards.json").read_text()
+    text = resources.files("codegen.estimate").joinpath("data/boards.json").read_text()
     doc = json.loads(text)
     return {key: Board(key=key, **fields) for key, fields in sorted(doc["boards"].items())}
 

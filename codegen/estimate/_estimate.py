@@ -1,7 +1,8 @@
 """Resource, latency and throughput estimates of the generated Verilog design.
 
-``estimate(ir, board=..., fold=..., interleave=...)`` costs every component of
-the design (codegen/_estimate_model.py) with per-family coefficients that were
+``estimate(ir, board=..., fold=..., interleave=...)`` describes the design
+(codegen.hw) and costs every component of its netlist (``structure``) with
+per-family coefficients that were
 calibrated against Yosys on the emitted RTL (bench/bench_codegen_estimate.py,
 docs/estimates.md), and applies the cycle formulas of docs/schedule.md.
 Pure arithmetic on the IR: no rendering, no tools, well under a second.
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 
 from model import DeploymentIR, FlowError
 
+from ..hw import DATAPATHS, Design, EmitOptions, describe, sequence_steps, valid_folds
 from ._boards import Board
-from ._estimate_model import Part, structure
-from ._passes import DATAPATHS, EmitOptions, check_schedule, valid_folds
+from ._structure import Part, structure
 
 RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
@@ -163,23 +164,21 @@ def cost(part: Part, coef: Coefficients) -> ComponentCost:
                          ff=float(ff), carry=carry)
 
 
-def timing(ir: DeploymentIR, *, fold: int, interleave: int, datapath: str,
-           clock_ns: float, steps: int) -> Timing:
-    """The closed-form schedule of docs/schedule.md (codegen._verilog_schedule)."""
-    from ._verilog_schedule import call_cycles, schedule
-
-    sched = schedule(ir.hidden, ir.block_size, fold, interleave, datapath=datapath)
-    return Timing(cycles_per_step=int(sched["cycles_per_beat"]), sequences_per_call=interleave,
-                  latency_cycles=call_cycles(sched, steps), clock_ns=clock_ns, steps=steps)
+def timing(design: Design, *, clock_ns: float, steps: int) -> Timing:
+    """The closed-form schedule of docs/schedule.md, from the design's schedule."""
+    sched = design.schedule
+    return Timing(cycles_per_step=sched.cycles_per_beat, sequences_per_call=sched.interleave,
+                  latency_cycles=sched.call_cycles(steps), clock_ns=clock_ns, steps=steps)
 
 
-def default_steps(ir: DeploymentIR) -> int:
-    """Sequence length for latency figures: the IR's ``meta`` when it says, else 100."""
-    for key in ("steps", "seq_len", "sequence_length", "T"):
-        value = ir.meta.get(key)
-        if isinstance(value, int) and value > 0:
-            return value
-    return 100
+#: Bits of one 36 Kb block RAM.
+BRAM36_BITS = 36 * 1024
+
+
+def memory_blocks(design: Design) -> float:
+    """36 Kb block RAMs the design's memories need (whole 18 Kb halves)."""
+    halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories)
+    return halves / 2
 
 
 def estimate(
@@ -196,23 +195,20 @@ def estimate(
     options = EmitOptions(target="verilog", fold=fold, interleave=interleave,
                           part=board.part, clock_ns=clock_ns,
                           datapath=datapath)  # type: ignore[arg-type]
-    check_schedule(ir, options)
-    if datapath == "dense" and fold != 1:
-        raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {fold}")
     if steps is not None and steps < 1:
         raise FlowError(f"--steps {steps} must be >= 1")
+    design = describe(ir, options)
     coef = COEFFICIENTS[board.family]
-    parts = structure(ir, fold=fold, interleave=interleave, datapath=datapath)
-    comps = tuple(cost(p, coef) for p in parts)
+    comps = tuple(cost(p, coef) for p in structure(design))
     lut = sum(c.lut for c in comps) + coef.lut_fixed
     ff = sum(c.ff for c in comps)
     carry = sum(c.carry for c in comps)
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
         fold=fold, interleave=interleave, board=board, components=comps,
-        lut=round(lut), ff=round(ff), carry=round(carry), bram36=0.0, uram=0, dsp=0,
-        timing=timing(ir, fold=fold, interleave=interleave, datapath=datapath,
-                      clock_ns=clock_ns, steps=steps or default_steps(ir)))
+        lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design),
+        uram=0, dsp=len(design.multipliers),
+        timing=timing(design, clock_ns=clock_ns, steps=sequence_steps(ir, steps)))
 
 
 def sweep(

@@ -1,9 +1,9 @@
 """Writing a rendered project to disk: all or nothing, never over foreign files.
 
-Rendering is pure (``{relative path: text}``); this module is the only one that
-touches the output folder.  A manifest records what codegen wrote, so a rerun
-may replace its own files but refuses to overwrite anything else without
-``force``.
+Rendering is pure (``{relative path: text or bytes}``); this module is the only
+one that touches the output folder.  ``project.json`` lists what codegen wrote,
+so a rerun may replace its own files but refuses to overwrite anything else
+without ``force``.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from model import FlowError
 
-MANIFEST = ".codegen-manifest.json"
+from ._format import PROJECT_JSON, Content
 
 
 def _check_relative(rel: str) -> None:
@@ -25,32 +26,34 @@ def _check_relative(rel: str) -> None:
         raise ValueError(f"rendered path {rel!r} escapes the output folder")
 
 
-def _owned_files(out: Path) -> set[str]:
-    manifest = out / MANIFEST
+def owned_files(out: Path) -> set[str]:
+    """The files an earlier emit wrote into ``out`` (from its ``project.json``)."""
+    manifest = out / PROJECT_JSON
     if not manifest.is_file():
         return set()
     try:
-        return set(json.loads(manifest.read_text())["files"])
+        files = json.loads(manifest.read_text())["files"]
     except (ValueError, KeyError, TypeError):
         return set()
+    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else set()
 
 
-def write_project(files: dict[str, str], out: str | os.PathLike[str], *, force: bool = False,
-                  binary: dict[str, bytes] | None = None) -> Path:
+def write_project(files: Mapping[str, Content], out: str | os.PathLike[str], *,
+                  force: bool = False) -> Path:
     """Write ``files`` under ``out``.  Refuse (FlowError) when ``out`` holds files
     codegen did not write, unless ``force``.  Files are first written to a
-    temporary folder beside ``out`` and then moved in."""
+    temporary folder beside ``out`` and then moved in; codegen's own files from
+    an earlier emit that this one no longer has are removed."""
     out = Path(out)
-    binary = binary or {}
-    for rel in (*files, *binary):
+    for rel in files:
         _check_relative(rel)
     if out.exists() and not out.is_dir():
         raise FlowError(f"{out}: exists and is not a folder")
+    owned = owned_files(out) if out.is_dir() else set()
     if out.is_dir() and not force:
-        owned = _owned_files(out) | {MANIFEST}
         foreign = sorted(
-            str(p.relative_to(out)) for p in out.rglob("*")
-            if p.is_file() and str(p.relative_to(out).as_posix()) not in owned)
+            str(p.relative_to(out).as_posix()) for p in out.rglob("*")
+            if p.is_file() and p.relative_to(out).as_posix() not in owned | {PROJECT_JSON})
         if foreign:
             raise FlowError(
                 f"{out}: holds {len(foreign)} file(s) codegen did not write "
@@ -58,22 +61,20 @@ def write_project(files: dict[str, str], out: str | os.PathLike[str], *, force: 
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp"))
     try:
-        for rel, text in files.items():
+        for rel, content in files.items():
             dest = stage / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(text)
-        for rel, data in binary.items():
-            dest = stage / rel
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(data)
-        listing = sorted([*files, *binary])
-        (stage / MANIFEST).write_text(json.dumps({"files": listing}, indent=1) + "\n")
+            if isinstance(content, bytes):
+                dest.write_bytes(content)
+            else:
+                dest.write_text(content)
         out.mkdir(parents=True, exist_ok=True)
-        for old in _owned_files(out) - set(listing):
+        for old in owned - set(files):
             stale = out / old
             if stale.is_file():
                 stale.unlink()
-        for rel in [*listing, MANIFEST]:
+        # project.json last: a reader never sees a manifest ahead of its files
+        for rel in sorted(files, key=lambda r: r == PROJECT_JSON):
             dest = out / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / rel, dest)

@@ -15,13 +15,14 @@ import sys
 import time
 from pathlib import Path
 
-from model import FlowError, load_ir
-from model._cli_common import positive_int
+from model import FlowError, load_ir, positive_int
 
+from .._arguments import add_schedule_arguments
+from ..tools import SynthResult, nextpnr_ice40, require_yosys
 from ._boards import board as get_board
 from ._boards import boards
 from ._estimate import Estimate, estimate, sweep
-from ._estimate_report import (
+from ._report import (
     board_ranking,
     comparison,
     error_percent,
@@ -29,18 +30,15 @@ from ._estimate_report import (
     plot_pareto,
     table,
 )
-from ._yosys import SynthResult, nextpnr_ice40, require_yosys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the ``estimate`` subcommand."""
-    from ._cli import add_schedule_arguments
-
     p = sub.add_parser("estimate", help="estimate resources, latency and fit on a board",
                        description=__doc__)
     p.add_argument("ir", help="IR folder (model.json + weights.npz)")
     p.add_argument("--board", default="pynq-z2",
-                   help="board key from codegen/data/boards.json (default pynq-z2)")
+                   help="board key from codegen/estimate/data/boards.json (default pynq-z2)")
     p.add_argument("--all-boards", action="store_true", help="rank every board")
     add_schedule_arguments(p)
     p.add_argument("--steps", type=positive_int, default=None,
@@ -92,7 +90,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     measured: dict[str, SynthResult] = {}
     fmax: float | None = None
     if args.synth or args.pnr:
-        from ._estimate_synth import measure
+        from ._synth import measure
 
         build = Path(args.build or Path("build") / "estimate" / main.ir_name)
         if not os.environ.get("XDG_CACHE_HOME"):

@@ -296,9 +296,9 @@ def place_route_ice40(
     sources: Sequence[str | os.PathLike[str]], *, top: str, part: str,
     workdir: str | os.PathLike[str], clock_ns: float, timeout_s: float = 1800.0,
 ) -> float:
-    """Synthesize for iCE40 inside a three-pin harness (codegen/_yosys_harness.py)
+    """Synthesize for iCE40 inside a three-pin harness (codegen/tools/_harness.py)
     and place and route with nextpnr-ice40; return the achieved Fmax in MHz."""
-    from ._yosys_harness import HARNESS, harness
+    from ._harness import HARNESS, harness
 
     tool = nextpnr_ice40()
     if tool is None:

@@ -8,8 +8,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..tools import SynthResult
 from ._estimate import Estimate, pareto
-from ._yosys import SynthResult
 
 _LABELS = {"lut": "LUT", "ff": "FF", "bram36": "BRAM36", "uram": "URAM", "dsp": "DSP"}
 

@@ -1,0 +1,19 @@
+"""Command-line options shared by ``emit`` and ``estimate``."""
+
+from __future__ import annotations
+
+import argparse
+
+from model import positive_int
+
+from .hw import DATAPATHS
+
+
+def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fold", type=positive_int, default=1,
+                   help="F: butterflies shared over F cycles per stage (1 = fully parallel)")
+    p.add_argument("--interleave", type=positive_int, default=1,
+                   help="B: independent sequences in flight to fill the recurrence pipeline")
+    p.add_argument("--clock-ns", type=float, default=10.0, help="target clock period in ns")
+    p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
+                   help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")

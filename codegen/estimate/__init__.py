@@ -1,0 +1,27 @@
+"""Resource, clock-independent latency and fit estimates: an analysis over the
+hardware description (``structure``), costed with coefficients fitted to Yosys,
+the board database, reports, and the ``estimate`` subcommand."""
+
+from ._boards import Board, board, boards, check_part, parts
+from ._cli import add_parser as add_estimate_parser
+from ._estimate import (
+    COEFFICIENTS,
+    FEATURES,
+    RESOURCES,
+    ComponentCost,
+    Estimate,
+    Timing,
+    cost,
+    estimate,
+    features,
+    memory_blocks,
+    pareto,
+    sweep,
+)
+from ._structure import Part, structure
+
+__all__ = [
+    "COEFFICIENTS", "FEATURES", "RESOURCES", "Board", "ComponentCost", "Estimate", "Part",
+    "Timing", "add_estimate_parser", "board", "boards", "check_part", "cost", "estimate",
+    "features", "memory_blocks", "pareto", "parts", "structure", "sweep",
+]

@@ -1,0 +1,150 @@
+"""An analysis over the hardware description: primitive counts per module.
+
+:func:`structure` reads the same :class:`codegen.hw.Design` records the Verilog
+target prints (docs/schedule.md: ``hadamrnn_recur``, ``hadamrnn_update``,
+``hadamrnn_readout``, ``hadamrnn_top``) and counts primitive quantities:
+two-operand adder bits, bits entering multi-operand sums, mux bits by fan-in,
+small-logic bits, flip-flops.  It never renders text, so it takes milliseconds
+even for n = 256.  ``estimate`` turns these counts into LUT / FF / CARRY with
+per-family coefficients fitted to Yosys (docs/estimates.md).
+
+Why two kinds of adders: Yosys maps ``a + b`` to one carry chain (one LUT per
+bit), but a sum of three or more operands (a CSD shift-add row) becomes a
+``$macc`` cell built as a carry-save tree: its cost follows the number of
+operand bits entering it (sign extension and shifts cost nothing), plus a final
+carry chain at the result width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from ..hw import Design
+
+
+@dataclass(kw_only=True)
+class Part:
+    """One module of the design: primitive counts."""
+
+    name: str
+    detail: str = ""
+    add2_bits: int = 0         #: bits of two-operand adders / subtractors
+    sum_bits: int = 0          #: bits entering sums of >= 3 operands (see :meth:`sum`)
+    sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
+    dense_bits: int = 0        #: carry-save bits of the dense +-1 rows: (m - 2) x (S + k)
+    dense_out_bits: int = 0    #: their final adders: S + k bits per row
+    mux_bits: int = 0          #: operand-select bits x (F - 1): one 2:1 level per extra way
+    wreg_bits: int = 0         #: folded working-register bits (their write select, enable)
+    logic_bits: int = 0        #: comparisons against constants
+    relu_bits: int = 0         #: relu (clear on the sign bit) feeding the readout sums
+    state_bits: int = 0        #: state register bits with their clear / shift select
+    reg_bits: int = 0          #: flip-flops
+    unread_bits: int = 0       #: of those, bits nothing reads (removed when flattened)
+    adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
+
+    def add2(self, count: int, width: int) -> None:
+        self.add2_bits += count * width
+        self.adders += count
+
+    def sum(self, operands: list[tuple[int, int, bool]], out_width: int, *,
+            constant: bool = False) -> None:
+        """A sum at ``out_width`` bits of ``(width, shift, signed)`` operands plus an
+        optional constant.  A signed operand is sign-extended up to the result, so
+        it brings ``out_width - shift`` bits into the carry-save tree; an unsigned
+        (zero-extended) one only its ``width`` bits.  The constant is free."""
+        t = len(operands) + int(constant)
+        bits = [max(out_width - sh, w) if signed else w for w, sh, signed in operands]
+        if t >= 3:
+            self.sum_bits += sum(bits)
+            self.sum_out_bits += out_width
+        elif t == 2:
+            self.add2_bits += max(bits) if bits else 0
+        self.adders += max(t - 1, 0)
+
+    def mux(self, fan_in: int, bits: int) -> None:
+        """A ``fan_in``:1 select written as a chain of ``(tick == t) ? a :`` levels."""
+        self.mux_bits += max(fan_in - 1, 0) * bits
+
+
+def structure(design: Design) -> list[Part]:
+    """The modules of ``design`` as primitive counts, read off its netlist.
+
+    Cached per design: a board sweep asks the same question many times.  Returns
+    fresh copies, so callers may not disturb the cache."""
+    return [replace(p) for p in _structure(design)]
+
+
+@lru_cache(maxsize=256)
+def _structure(design: Design) -> tuple[Part, ...]:
+    g = design.geometry
+    n, S, B = g.n, g.S, g.interleave
+    parts: list[Part] = []
+
+    # ---- hadamrnn_recur: FWHT butterflies (parallel or folded) or the dense baseline
+    rec = Part(name="recurrent")
+    if g.dense:
+        # m unshifted operands sign-extended to RW: (m - 2) carry-save rows of RW
+        # bits and a final RW-bit adder per row (m <= 2: the adder alone).
+        for row in design.dense:
+            t = len(row.terms)
+            rec.dense_bits += max(t - 2, 0) * g.RW
+            rec.dense_out_bits += g.RW if t > 1 else 0
+            rec.adders += t - 1
+        rec.detail = f"dense +-1: {n} rows of {g.m} terms at {g.RW} b"
+    elif design.folded:
+        for u in design.fold_units:
+            rec.add2(2, u.width_in)
+            rec.mux(len(u.pairs), 2 * u.width_in)  # operand select per unit input
+        # Working registers w_i (RW bits): one write per stage, else hold.
+        rec.reg_bits += len(design.fold_writes) * g.RW
+        rec.wreg_bits += len(design.fold_writes) * g.RW
+        rec.detail = (f"FWHT {g.k} stages x {g.butterfly_units} butterfly units, "
+                      f"{g.fold}:1 operand muxes, {n} x {g.RW} b working registers")
+    elif design.stages:
+        for st in design.stages:
+            rec.add2(2 * len(st.butterflies), st.width_in)  # a+b and a-b per butterfly
+        rec.detail = f"FWHT {g.k} stages x {n // 2} butterflies, {S + 1}..{S + g.k} b"
+    else:
+        rec.detail = "m = 1: no butterflies"
+    parts.append(rec)
+
+    # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
+    upd = Part(name="update")
+    u_digits = 0
+    for row in design.update_rows:
+        ops = [(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms]
+        ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
+        u_digits += len(row.input_terms)
+        upd.sum(ops, g.AW, constant=row.constant != 0)
+    upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
+    inv = len(design.inv_sqrt2_terms)
+    upd.detail = (f"{u_digits} U digits{', inv_sqrt2 ' + str(inv) + ' digits' if inv else ''}"
+                  f", {n} rows at {g.AW} b, saturate at {g.SW} b")
+    parts.append(upd)
+
+    # ---- hadamrnn_readout: y_o = sum CSD(V_oi) relu(h_i) + c_o
+    rd = Part(name="readout")
+    v_digits = 0
+    for out in design.readout_rows:
+        ops = [(S - 1, 0, False)] * len(out.terms)  # relu(h) >= 0: zero-extended
+        v_digits += len(out.terms)
+        rd.sum(ops, g.OW, constant=out.bias != 0)
+    used = len(design.used_states)
+    rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
+    rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
+    parts.append(rd)
+
+    # ---- hadamrnn_top: x register, B state registers, ho, control
+    top = Part(name="top")
+    # (hierarchy kept: every bit a module port carries stays, used or not)
+    top.reg_bits += g.d * g.W                # x_reg
+    top.reg_bits += B * n * S                # hq_0 .. hq_{B-1}
+    top.reg_bits += n * S                    # ho, the state on the readout
+    top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
+    top.reg_bits += g.ticks.bit_length() if g.ticks else 0
+    top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
+    top.state_bits += B * n * S              # clear on start / x_last, shift between slots
+    top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
+    parts.append(top)
+    return tuple(parts)

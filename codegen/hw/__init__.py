@@ -1,0 +1,54 @@
+"""The hardware description: one :class:`Design` per (IR, options), computed once.
+
+``describe(ir, options)`` checks the options and returns every hardware fact of
+the design as structured records (geometry and widths, the butterfly network or
+its folded form, CSD shift-add terms, the update and readout rows, the
+schedule).  The Vitis and Verilog renderers print these records and the
+estimator analyses them; none of them recomputes one.
+"""
+
+from ._counts import adder_counts, network_adders, sum_adders
+from ._csd import Term, constant_terms, csd, csd_adders, row_terms
+from ._design import (
+    TOP,
+    Design,
+    Geometry,
+    Memory,
+    Multiplier,
+    ReadoutRow,
+    UpdateRow,
+    describe,
+    stream_bits,
+)
+from ._identifiers import sanitize_identifier
+from ._network import (
+    Butterfly,
+    DenseRow,
+    FoldedUnit,
+    FoldWrite,
+    Stage,
+    butterfly_stages,
+    folded_network,
+    hadamard_entry,
+)
+from ._options import (
+    DATAPATHS,
+    DEFAULT_STEPS,
+    MAX_INTERLEAVE,
+    Datapath,
+    EmitOptions,
+    check_options,
+    sequence_steps,
+    valid_folds,
+)
+from ._schedule import CALL_OVERHEAD, Schedule, schedule
+
+__all__ = [
+    "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "TOP", "Butterfly",
+    "Datapath", "DenseRow", "Design", "EmitOptions", "FoldWrite", "FoldedUnit", "Geometry",
+    "Memory", "Multiplier", "ReadoutRow", "Schedule", "Stage", "Term", "UpdateRow",
+    "adder_counts", "butterfly_stages", "check_options", "constant_terms", "csd", "csd_adders",
+    "describe", "folded_network", "hadamard_entry", "network_adders", "row_terms",
+    "sanitize_identifier",
+    "schedule", "sequence_steps", "stream_bits", "sum_adders", "valid_folds",
+]

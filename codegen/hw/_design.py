@@ -1,0 +1,220 @@
+"""The hardware description of one design: geometry, widths, netlist, schedule.
+
+:func:`describe` turns an IR and the emit options into a :class:`Design`, once.
+Every target renders its records and the estimator analyses them; none of them
+recomputes a width, a term or a cycle count.  Every signal is two's complement
+and every sum is formed at one width wide enough for its exact result, so
+modular wrap-around of partial sums never changes the answer (docs/arithmetic.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from model import DeploymentIR, datapath_widths
+
+from ._csd import Term, constant_terms, row_terms
+from ._identifiers import sanitize_identifier
+from ._network import (
+    DenseRow,
+    FoldedUnit,
+    FoldWrite,
+    Stage,
+    butterfly_stages,
+    dense_rows,
+    folded_network,
+)
+from ._options import EmitOptions, check_options, sequence_steps
+from ._schedule import Schedule, schedule
+
+#: Name of the top function / module every target exports.
+TOP = "hadamrnn_top"
+
+
+def stream_bits(bits: int) -> int:
+    """A stream beat holding ``bits`` data bits: whole bytes, at least one."""
+    return max(8, (bits + 7) // 8 * 8)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Geometry:
+    """Sizes and widths (bits) shared by every part of one design."""
+
+    n: int                  #: hidden size
+    m: int                  #: block size
+    k: int                  #: log2 m, butterfly stages
+    blocks: int             #: n / m diagonal blocks
+    d: int                  #: input elements per step
+    outputs: int
+    S: int                  #: state width
+    RW: int                 #: recurrent operand handed to the update: S + k
+    stage_widths: tuple[int, ...]   #: output width of FWHT stage 1..k
+    recurrent_width: int    #: the recurrent term after the sign (and 1/sqrt(2))
+    input_product_width: int  #: U x, the widest row
+    acc_width: int          #: the exact sum before rounding
+    AW: int                 #: accumulator with room for the rounding constant: acc + 1
+    SW: int                 #: width at which saturation compares (at least S + 1)
+    round_width: int        #: acc plus rounding constant, before the shift
+    relu_width: int         #: relu(h), unsigned: S - 1
+    OW: int                 #: output element width
+    output_bias_width: int
+    W: int                  #: input element width
+    x_signed: bool
+    XW: int                 #: x stream beat (bits)
+    YW: int                 #: y stream beat (bits)
+    shift: int              #: acc_frac - state_frac, the rounding shift
+    round_half: int         #: rounding constant added before the shift (0: floor)
+    shift_rec: int          #: acc_frac - recurrent_frac
+    shift_in: int           #: acc_frac - input_frac
+    state_max: int          #: symmetric saturation bound
+    fold: int
+    interleave: int
+    dense: bool
+    ticks: int              #: k * fold cycles of folded butterflies (0 when unfolded)
+    TW: int                 #: width of the fold tick counter
+    BW: int                 #: width of the interleave slot counters
+    butterfly_units: int    #: butterflies working in one cycle (per stage)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateRow:
+    """acc_i = constant + sign * (r_i x recurrent_terms) + U_i x, then round, saturate.
+
+    ``bias`` is b_i in accumulator units; ``constant`` adds the rounding constant.
+    ``input_terms`` are CSD terms over the inputs (unaligned: shift by shift_in)."""
+
+    row: int
+    sign: int
+    bias: int
+    constant: int
+    input_terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadoutRow:
+    """y_o = bias + sum of CSD terms over relu(h)."""
+
+    row: int
+    bias: int
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Memory:
+    """A table the design stores in memory (none today: every weight is logic)."""
+
+    name: str
+    words: int
+    width: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Multiplier:
+    """A true multiplier (none today: every product is shift-add)."""
+
+    name: str
+    a_width: int
+    b_width: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Design:
+    """One design: what every target renders and the estimator analyses."""
+
+    name: str
+    ident: str
+    top: str
+    ir: DeploymentIR
+    options: EmitOptions
+    geometry: Geometry
+    stages: tuple[Stage, ...]
+    fold_units: tuple[FoldedUnit, ...]
+    fold_writes: tuple[tuple[FoldWrite, ...], ...]
+    dense: tuple[DenseRow, ...]
+    inv_sqrt2_terms: tuple[Term, ...]   #: lowest shift first; empty when log2 m is even
+    recurrent_terms: tuple[Term, ...]   #: inv_sqrt2_terms, or the identity
+    update_rows: tuple[UpdateRow, ...]
+    readout_rows: tuple[ReadoutRow, ...]
+    used_inputs: tuple[int, ...]        #: inputs some U weight reads
+    used_states: tuple[int, ...]        #: states some V weight reads
+    memories: tuple[Memory, ...]
+    multipliers: tuple[Multiplier, ...]
+    schedule: Schedule
+    tb_sequences: int                   #: test-bench sequences (whole calls of B)
+    tb_steps: int
+
+    @property
+    def folded(self) -> bool:
+        return self.geometry.ticks > 0
+
+    @property
+    def datapath(self) -> str:
+        return self.options.datapath
+
+
+def _geometry(ir: DeploymentIR, options: EmitOptions) -> Geometry:
+    w = datapath_widths(ir)
+    S = ir.state_format.width
+    k = ir.log2_block
+    d = ir.acc_frac - ir.state_format.frac
+    AW = w.acc + 1
+    dense = options.datapath == "dense"
+    ticks = k * options.fold if (options.fold > 1 and k > 0 and not dense) else 0
+    ob = max((abs(int(c)) for c in ir.output_bias), default=0)
+    return Geometry(
+        n=ir.hidden, m=ir.block_size, k=k, blocks=ir.num_blocks, d=ir.input_dim,
+        outputs=ir.outputs, S=S, RW=S + k, stage_widths=tuple(w.stages),
+        recurrent_width=w.recurrent, input_product_width=w.input_product, acc_width=w.acc,
+        AW=AW, SW=max(AW - d, S + 1), round_width=max(w.acc, d) + 1, relu_width=w.relu - 1,
+        OW=w.output, output_bias_width=max(2, ob.bit_length() + 1),
+        W=ir.input_format.width, x_signed=ir.input_format.signed,
+        XW=stream_bits(ir.input_dim * ir.input_format.width),
+        YW=stream_bits(ir.outputs * w.output),
+        shift=d, round_half=(1 << (d - 1)) if (d > 0 and ir.state_rounding == "half_up") else 0,
+        shift_rec=ir.acc_frac - ir.recurrent_frac, shift_in=ir.acc_frac - ir.input_frac,
+        state_max=ir.state_max, fold=options.fold, interleave=options.interleave, dense=dense,
+        ticks=ticks, TW=max(ticks, 1).bit_length(),
+        BW=max(options.interleave - 1, 1).bit_length(),
+        butterfly_units=max(ir.hidden // (2 * options.fold), 1))
+
+
+def describe(ir: DeploymentIR, options: EmitOptions) -> Design:
+    """Check the options, then compute the whole hardware description of ``ir``."""
+    check_options(ir, options)
+    return _describe(ir, options)
+
+
+@lru_cache(maxsize=128)
+def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
+    g = _geometry(ir, options)
+    sign = tuple(int(s) for s in ir.sign)
+    stages = () if g.dense else butterfly_stages(g.n, g.m, g.S)
+    units, writes = folded_network(stages, g.fold) if g.ticks else ((), ())
+    inv = constant_terms(ir.inv_sqrt2) if ir.odd_log2 else ()
+    U = np.asarray(ir.input_weight)
+    V = np.asarray(ir.output_weight)
+    sh_b = ir.acc_frac - ir.state_format.frac
+    rows = []
+    for i in range(g.n):
+        bias = int(ir.state_bias[i]) << sh_b
+        rows.append(UpdateRow(row=i, sign=sign[i], bias=bias, constant=bias + g.round_half,
+                              input_terms=row_terms(int(v) for v in U[i])))
+    readout = tuple(ReadoutRow(row=o, bias=int(ir.output_bias[o]),
+                               terms=row_terms(int(v) for v in V[o]))
+                    for o in range(g.outputs))
+    b = options.interleave
+    return Design(
+        name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
+        geometry=g, stages=stages, fold_units=units, fold_writes=writes,
+        dense=dense_rows(g.n, g.m, sign) if g.dense else (),
+        inv_sqrt2_terms=inv, recurrent_terms=inv or (Term(var=0, shift=0, sign=1),),
+        update_rows=tuple(rows), readout_rows=readout,
+        used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
+        used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
+        memories=(), multipliers=(),
+        schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense),
+        tb_sequences=-(-options.tb_sequences // b) * b,
+        tb_steps=sequence_steps(ir, options.tb_steps))

@@ -1,0 +1,77 @@
+"""What besides the IR decides a design: the emit options, checked once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from model import DeploymentIR, FlowError
+
+Datapath = Literal["hadamard", "dense"]
+DATAPATHS: tuple[str, ...] = ("hadamard", "dense")
+MAX_INTERLEAVE = 64
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmitOptions:
+    """Everything besides the IR that decides the generated text."""
+
+    target: str
+    fold: int = 1
+    interleave: int = 1
+    part: str = "xc7z020clg400-1"
+    clock_ns: float = 10.0
+    datapath: Datapath = "hadamard"
+    tb_sequences: int = 16
+    tb_steps: int | None = None
+    tb_seed: int = 0
+
+
+def valid_folds(ir: DeploymentIR) -> list[int]:
+    """Fold factors F: powers of two dividing the hidden/2 butterflies of a stage."""
+    half = max(ir.hidden // 2, 1)
+    return [f for f in (1 << i for i in range(half.bit_length())) if half % f == 0]
+
+
+def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
+    """Reject a schedule the datapath cannot implement (one line naming the option)."""
+    if options.datapath not in DATAPATHS:
+        raise FlowError(
+            f"--datapath {options.datapath!r} is unknown; valid: {', '.join(DATAPATHS)}")
+    folds = valid_folds(ir)
+    if options.fold not in folds:
+        raise FlowError(
+            f"--fold {options.fold} does not divide the {max(ir.hidden // 2, 1)} butterflies "
+            f"of a stage (hidden/2); valid folds: {', '.join(map(str, folds))}")
+    if options.datapath == "dense" and options.fold != 1:
+        raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {options.fold}")
+    if not 1 <= options.interleave <= MAX_INTERLEAVE:
+        raise FlowError(
+            f"--interleave {options.interleave} must be in [1, {MAX_INTERLEAVE}]")
+    if not 0.5 <= options.clock_ns <= 1000:
+        raise FlowError(f"--clock-ns {options.clock_ns} must be in [0.5, 1000]")
+    if options.tb_sequences < 1:
+        raise FlowError(f"--tb-sequences {options.tb_sequences} must be >= 1")
+    if options.tb_steps is not None and not 1 <= options.tb_steps <= MAX_STEPS:
+        raise FlowError(f"--tb-steps {options.tb_steps} must be in [1, {MAX_STEPS}]")
+
+
+#: Longest sequence a test bench or a latency figure is drawn for.
+MAX_STEPS = 100_000
+#: Steps per sequence when neither the options nor the IR's meta data say.
+DEFAULT_STEPS = 16
+#: Keys of ``ir.meta`` that give the task's sequence length, in order of preference.
+STEP_KEYS: tuple[str, ...] = ("steps", "seq_len", "sequence_length", "T")
+
+
+def sequence_steps(ir: DeploymentIR, requested: int | None = None) -> int:
+    """Time steps per sequence for test benches and latency figures: ``requested``
+    when given, else the IR's meta data, else :data:`DEFAULT_STEPS`."""
+    if requested is not None:
+        return requested
+    meta = ir.meta if isinstance(ir.meta, dict) else {}
+    for key in STEP_KEYS:
+        value = meta.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_STEPS:
+            return value
+    return DEFAULT_STEPS

@@ -1,0 +1,59 @@
+"""Closed-form cycle counts of the streaming datapath (docs/schedule.md states the
+same formulas in prose; ``python -m sim run`` measures them)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+#: Cycles a call spends besides its beats: the final output handshake, the
+#: ap_done cycle and the restart cycle (``ap_start`` held high).
+CALL_OVERHEAD = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class Schedule:
+    """Cycles of one design with no input gaps and no backpressure.
+
+    ``cycles_per_beat`` c: one time step of one sequence (one x beat) every c cycles.
+    ``ticks`` = k*F folded butterfly cycles (0 when unfolded, k = log2 m).
+    ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
+    A call of B sequences of T steps takes ``first + (T*B - 1)*c + 3`` cycles;
+    each sequence steps every B*c cycles.
+    """
+
+    fold: int
+    interleave: int
+    ticks: int
+    cycles_per_beat: int
+    cycles_per_sequence_step: int
+    first: int
+    call_overhead: int
+    latency: int
+    first_latency: int
+
+    def call_cycles(self, steps: int) -> int:
+        """Cycles of one call (B sequences of ``steps`` steps), ap_start held high."""
+        beats = steps * self.interleave
+        return self.first + (beats - 1) * self.cycles_per_beat + self.call_overhead
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> Schedule:
+        """The schedule a project manifest recorded (``to_json``'s inverse)."""
+        return cls(**{f.name: int(doc[f.name]) for f in fields(cls)})
+
+    def to_json(self) -> dict[str, Any]:
+        doc = asdict(self)
+        doc["call_cycles"] = (f"{self.first} + (T*{self.interleave} - 1)*"
+                              f"{self.cycles_per_beat} + {self.call_overhead}")
+        return doc
+
+
+def schedule(*, k: int, fold: int, interleave: int, dense: bool = False) -> Schedule:
+    """The schedule of a design with ``k`` butterfly stages folded ``fold`` times."""
+    ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
+    c = ticks + 1
+    first = max(1, ticks)
+    return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
+                    cycles_per_sequence_step=c * interleave, first=first,
+                    call_overhead=CALL_OVERHEAD, latency=c + 1, first_latency=first + 1)

@@ -1,0 +1,23 @@
+"""External tools: Yosys synthesis (cell counts by device family) and nextpnr
+place and route, each run in its own work folder with results cached."""
+
+from ._harness import harness, ports
+from ._yosys import (
+    SynthResult,
+    YosysError,
+    classify,
+    nextpnr_ice40,
+    parse_stat_json,
+    parse_stat_modules,
+    parse_stat_text,
+    place_route_ice40,
+    require_yosys,
+    synthesize,
+    yosys_command,
+)
+
+__all__ = [
+    "SynthResult", "YosysError", "classify", "harness", "nextpnr_ice40", "parse_stat_json",
+    "parse_stat_modules", "parse_stat_text", "place_route_ice40", "ports", "require_yosys",
+    "synthesize", "yosys_command",
+]
