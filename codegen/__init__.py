@@ -8,6 +8,7 @@ analyses the same description.  Subpackages: ``hw`` (the description),
 and writer), ``estimate`` (analysis, boards, reports), ``tools`` (Yosys, nextpnr).
 """
 
+from ._cli import main
 from ._targets import TARGETS, render, renderer
 from .estimate import Board, Estimate, board, boards, check_part, estimate
 from .hw import Design, EmitOptions, csd, csd_adders, describe, sanitize_identifier
@@ -26,6 +27,7 @@ __all__ = [
     "csd_adders",
     "describe",
     "estimate",
+    "main",
     "render",
     "renderer",
     "sanitize_identifier",

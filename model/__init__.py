@@ -10,6 +10,7 @@ from ._fixed import FixedFormat, quantize, shift_round, signed_bits
 from ._ir import (
     FORMAT_VERSION,
     MAX_DATAPATH_BITS,
+    MAX_OUTPUT_BIAS,
     DeploymentIR,
     IRError,
     ir_files,
@@ -27,6 +28,7 @@ __all__ = [
     "EXTREME_EVERY",
     "FORMAT_VERSION",
     "MAX_DATAPATH_BITS",
+    "MAX_OUTPUT_BIAS",
     "DatapathWidths",
     "DeploymentIR",
     "FixedFormat",

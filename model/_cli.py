@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._cli_common import OneLineParser
+from ._cli_common import OneLineParser, positive_int
 from ._errors import FlowError
 
 
@@ -95,10 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("ir", help="IR folder (model.json + weights.npz)")
 
     r = sub.add_parser("random", help="write a random but valid IR (no training, no torch)")
-    r.add_argument("--hidden", type=_integer, required=True)
-    r.add_argument("--block-size", type=_integer)
-    r.add_argument("--input-dim", type=_integer, required=True)
-    r.add_argument("--outputs", type=_integer, required=True)
+    r.add_argument("--hidden", type=positive_int, required=True)
+    r.add_argument("--block-size", type=positive_int)
+    r.add_argument("--input-dim", type=positive_int, required=True)
+    r.add_argument("--outputs", type=positive_int, required=True)
     r.add_argument("--readout", default="every", choices=("every", "last"))
     r.add_argument("--seed", type=_integer, default=0)
     r.add_argument("--bits", type=_integer, default=4, help="bits of U and V")

@@ -28,6 +28,8 @@ WEIGHTS_NPZ = "weights.npz"
 #: Largest accumulator width the flow accepts: every intermediate must be exact
 #: in float64 (the torch forward) and int64 (the reference).
 MAX_DATAPATH_BITS = 53
+#: Largest |output bias| (docs/ir.md): the output's grid bounds what c can hold.
+MAX_OUTPUT_BIAS = 1 << 40
 
 Readout = Literal["every", "last"]
 ARRAY_NAMES = ("sign", "input_weight", "state_bias", "output_weight", "output_bias")
@@ -198,7 +200,7 @@ def validate(ir: DeploymentIR) -> None:
     smax = (1 << (ir.state_format.width - 1)) - 1
     _check_array(ir, "state_bias", (n,), -smax, smax)
     _check_array(ir, "output_weight", (o, n), -qv, qv)
-    _check_array(ir, "output_bias", (o,), -(1 << 40), 1 << 40)
+    _check_array(ir, "output_bias", (o,), -MAX_OUTPUT_BIAS, MAX_OUTPUT_BIAS)
 
     # Every intermediate must fit the exactness budget of float64 / int64.
     from ._widths import datapath_widths  # local: _widths imports this module

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._fixed import FixedFormat
-from ._ir import DeploymentIR, Readout
+from ._ir import MAX_OUTPUT_BIAS, DeploymentIR, IRError, Readout
 
 
 def random_ir(
@@ -27,6 +27,13 @@ def random_ir(
 ) -> DeploymentIR:
     """Draw signs, p-bit U and V, and biases uniformly; ``zero_fraction`` of the
     weights are forced to zero so that zero-weight pruning is exercised."""
+    for label, value in (("hidden", hidden), ("input_dim", input_dim), ("outputs", outputs)):
+        if value < 1:
+            raise IRError(f"{label}: must be >= 1, got {value}")
+    if block_size is not None and block_size < 1:
+        raise IRError(f"block_size: must be >= 1, got {block_size}")
+    if not 2 <= weight_bits <= 16:
+        raise IRError(f"weight_bits: must be in [2, 16], got {weight_bits}")
     rng = np.random.default_rng(seed)
     block = hidden if block_size is None else block_size
     in_fmt = input_format or FixedFormat(width=8, frac=6, signed=True)
@@ -42,6 +49,8 @@ def random_ir(
     one = 1 << max(st_fmt.frac, 0)
     bias_bound = min(smax, max(1, one // 4))
     out_frac = frac + st_fmt.frac
+    # c is on the output's grid (2^-out_frac): draw it in [-1, 1], inside the IR's range.
+    c_bound = min(1 << max(out_frac, 0), MAX_OUTPUT_BIAS)
     return DeploymentIR(
         name=name or f"random_n{hidden}_m{block}_s{seed}",
         hidden=hidden,
@@ -61,8 +70,7 @@ def random_ir(
         input_weight=weights((hidden, input_dim)),
         state_bias=rng.integers(-bias_bound, bias_bound + 1, size=hidden),
         output_weight=weights((outputs, hidden)),
-        output_bias=rng.integers(-(1 << max(out_frac, 0)), (1 << max(out_frac, 0)) + 1,
-                                 size=outputs),
+        output_bias=rng.integers(-c_bound, c_bound + 1, size=outputs),
         meta={"source": "random", "seed": seed},
     )
 

@@ -102,6 +102,10 @@ def test_train_eval_export_info(tmp_path: Path, capsys: pytest.CaptureFixture[st
       "1", "--out", "x"], "block_size"),
     (["random", "--hidden", "64", "--input-dim", "1", "--outputs", "1", "--bits", "0",
       "--out", "x"], "--bits"),
+    (["random", "--hidden", "-4", "--input-dim", "1", "--outputs", "1", "--out", "x"],
+     "--hidden: must be >= 1"),
+    (["random", "--hidden", "8", "--input-dim", "2", "--outputs", "1", "--state-frac", "60",
+      "--out", "x"], "state_format"),
     (["bogus"], "invalid choice"),
 ])
 def test_bad_options_give_one_error_line(argv: list[str], needle: str, tmp_path: Path,

@@ -323,3 +323,25 @@ def test_constructor_validates_too() -> None:
     ir = _ir()
     with pytest.raises(AttributeError):
         ir.hidden = 32  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("state_frac", [26, 30])
+def test_random_output_bias_stays_in_the_documented_range(state_frac: int) -> None:
+    """With F_v + F_h > 40 the output grid is finer than 2^-40: c is still drawn
+    inside +-2^40 (docs/ir.md) and the IR is valid."""
+    ir = model.random_ir(hidden=4, input_dim=1, outputs=16, weight_bits=16, seed=3,
+                         state_format=model.FixedFormat(width=30, frac=state_frac))
+    assert ir.output_frac > 40
+    assert int(np.abs(ir.output_bias).max()) <= model.MAX_OUTPUT_BIAS
+    assert int(np.abs(ir.output_bias).max()) > 1 << 39  # the whole range is used
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"hidden": -4}, "hidden"), ({"hidden": 0}, "hidden"), ({"input_dim": 0}, "input_dim"),
+    ({"outputs": -1}, "outputs"), ({"block_size": 0}, "block_size"),
+    ({"weight_bits": 40}, "weight_bits")])
+def test_random_ir_refuses_bad_shapes_with_one_named_field(kw: dict[str, Any], field: str
+                                                           ) -> None:
+    args: dict[str, Any] = {"hidden": 8, "input_dim": 2, "outputs": 1, **kw}
+    with pytest.raises(model.IRError, match=f"^{field}: "):
+        model.random_ir(**args)

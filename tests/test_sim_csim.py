@@ -20,9 +20,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen import EmitOptions, render, write_project
-from model import DeploymentIR, FixedFormat, random_ir, run
-from sim._bridge import Bridge, CsimBuild, cxx_flags
-from sim._csim import fresh_vectors, load_project_ir, run_csim
+from model import DeploymentIR, FixedFormat, random_ir, run, tb_inputs
+from sim import Bridge, CsimBuild, cxx_flags, load_project, run_csim
+from sim._csim import CsimReport
+
+ARRAYS = ("sign", "input_weight", "state_bias", "output_weight", "output_bias")
+
+
+def fresh_vectors(ir: DeploymentIR, *, count: int, steps: int, seed: int) -> np.ndarray:
+    return tb_inputs(ir, count=count, steps=steps, seed=seed)
 
 FLAGS = cxx_flags(0)
 REPO = Path(__file__).resolve().parents[1]
@@ -68,8 +74,8 @@ def emit(ir: DeploymentIR, folder: Path, **options: Any) -> Path:
 
 def compile_project(project: Path) -> Compiled:
     build = CsimBuild(project=project, flags=FLAGS)
-    return Compiled(project=project, ir=load_project_ir(project), bridge=Bridge(build=build),
-                    build=build)
+    return Compiled(project=project, ir=load_project(project, target="vitis").ir,
+                    bridge=Bridge(build=build), build=build)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +97,10 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_bridge_bit_exact(name: str, compiled: Any) -> None:
     c = compiled(name)
-    assert c.ir.name == random_ir(**CONFIGS[name][0]).name
+    emitted = random_ir(**CONFIGS[name][0])  # the project's IR copy is the emitted IR
+    for field in ARRAYS:
+        np.testing.assert_array_equal(getattr(c.ir, field), getattr(emitted, field))
+    assert c.ir.state_format == emitted.state_format and c.ir.meta == emitted.meta
     for count, steps, seed in ((67, 9, 1), (5, 1, 2)):
         x = fresh_vectors(c.ir, count=count, steps=steps, seed=seed)
         want = run(c.ir, x)
@@ -170,6 +179,26 @@ def test_csim_cli_errors(tmp_path: Path) -> None:
     assert res.returncode == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "project.json" in lines[0]
+
+
+def test_vectors_zero_is_refused_and_nothing_checked_is_no_pass(compiled: Any) -> None:
+    """`--vectors 0` used to pass having checked nothing: now one error line; and a
+    report that checked no output is never a pass."""
+    c = compiled("n4_m4_every")
+    res = _sim_cli("csim", str(c.project), "-O0", "--vectors", "0")
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "--vectors" in res.stderr
+    assert not CsimReport(testbench_ok=True, testbench_output="").ok
+
+
+def test_csim_builds_outside_the_project_and_reemit_needs_no_force(compiled: Any) -> None:
+    c = compiled("n4_m4_every")
+    c.bridge.predict(fresh_vectors(c.ir, count=2, steps=2, seed=0))
+    files = sorted(p.relative_to(c.project).as_posix() for p in c.project.rglob("*")
+                   if p.is_file())
+    assert not [f for f in files if f.startswith("build/") or f.endswith((".o", ".so"))]
+    ir_kwargs, _ = CONFIGS["n4_m4_every"]
+    emit(random_ir(**ir_kwargs), c.project)  # codegen's own files only: no --force
 
 
 @pytest.mark.slow

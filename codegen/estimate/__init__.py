@@ -13,6 +13,7 @@ from ._estimate import (
     Timing,
     cost,
     estimate,
+    estimate_design,
     features,
     memory_blocks,
     pareto,
@@ -23,5 +24,6 @@ from ._structure import Part, structure
 __all__ = [
     "COEFFICIENTS", "FEATURES", "RESOURCES", "Board", "ComponentCost", "Estimate", "Part",
     "Timing", "add_estimate_parser", "board", "boards", "check_part", "cost", "estimate",
+    "estimate_design",
     "features", "memory_blocks", "pareto", "parts", "structure", "sweep",
 ]

@@ -197,7 +197,14 @@ def estimate(
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:
         raise FlowError(f"--steps {steps} must be >= 1")
-    design = describe(ir, options)
+    return estimate_design(describe(ir, options), board=board, steps=steps)
+
+
+def estimate_design(design: Design, *, board: Board, steps: int | None = None) -> Estimate:
+    """Cost one hardware description on ``board``: LUT/FF/CARRY from its netlist's
+    primitive counts, BRAM from its memories, DSP from its multipliers."""
+    ir, options = design.ir, design.options
+    fold, interleave, datapath = options.fold, options.interleave, options.datapath
     coef = COEFFICIENTS[board.family]
     comps = tuple(cost(p, coef) for p in structure(design))
     lut = sum(c.lut for c in comps) + coef.lut_fixed
@@ -208,7 +215,7 @@ def estimate(
         fold=fold, interleave=interleave, board=board, components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design),
         uram=0, dsp=len(design.multipliers),
-        timing=timing(design, clock_ns=clock_ns, steps=sequence_steps(ir, steps)))
+        timing=timing(design, clock_ns=options.clock_ns, steps=sequence_steps(ir, steps)))
 
 
 def sweep(

@@ -1,4 +1,4 @@
-"""Shared codegen passes: CSD digits, identifiers, schedule checks."""
+"""The hardware description (codegen.hw): CSD digits, identifiers, option checks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen import EmitOptions, check_schedule, csd, csd_adders, sanitize_identifier
-from codegen._passes import valid_folds
+from codegen.hw import (
+    EmitOptions,
+    check_options,
+    csd,
+    csd_adders,
+    sanitize_identifier,
+    valid_folds,
+)
 from model import FlowError, random_ir
 
 
@@ -40,8 +46,8 @@ def test_sanitize_identifier_never_injects(name: str) -> None:
 def test_valid_folds_divide_the_butterflies() -> None:
     ir = random_ir(hidden=16, block_size=4, input_dim=2, outputs=1)
     assert valid_folds(ir) == [1, 2, 4, 8]
-    check_schedule(ir, EmitOptions(target="vitis", fold=8))
+    check_options(ir, EmitOptions(target="vitis", fold=8))
     with pytest.raises(FlowError, match="--fold 3 .* valid folds: 1, 2, 4, 8"):
-        check_schedule(ir, EmitOptions(target="vitis", fold=3))
+        check_options(ir, EmitOptions(target="vitis", fold=3))
     with pytest.raises(FlowError, match="--interleave"):
-        check_schedule(ir, EmitOptions(target="vitis", interleave=0))
+        check_options(ir, EmitOptions(target="vitis", interleave=0))
