@@ -69,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=_integer, default=1, help="torch CPU threads (default 1)")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    t.add_argument("--init-from", help="start from the weights of this run folder")
     t.add_argument("--checkpoint-minutes", type=_float, default=10.0,
                    help="also save a checkpoint every N minutes (default 10; 0: off)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -136,7 +137,7 @@ def _cmd_train(a: argparse.Namespace) -> int:
             batch_size=int(d["batch_size"]) if a.batch_size is None else a.batch_size,
             lr=float(d["lr"]) if a.lr is None else a.lr,
             gamma=float(d["gamma"]) if a.gamma is None else a.gamma,
-            seed=a.seed, val_every=a.val_every, threads=a.threads)
+            seed=a.seed, val_every=a.val_every, threads=a.threads, init_from=a.init_from)
         cfg.check()
     try:
         train(cfg, a.out, resume=a.resume, epochs=a.epochs if a.resume else None,

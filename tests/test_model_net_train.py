@@ -106,6 +106,26 @@ def test_time_based_checkpoint_mid_epoch_resumes_to_the_same_result(tmp_path: Pa
     assert _same_weights(_weights(c), _weights(a))
 
 
+def test_init_from_starts_with_the_other_runs_weights(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    a = tmp_path / "a"
+    train(replace(TINY, epochs=1, val_every=0), a, progress=False, log=_quiet)
+    def stop(step: int) -> None:
+        raise KeyboardInterrupt  # stop after the first step
+
+    longer = replace(TINY, seq_len=40, epochs=1, val_every=0, init_from=str(a))
+    b = tmp_path / "b"
+    with pytest.raises(Interrupted):
+        train(longer, b, progress=False, log=_quiet, on_step=stop)
+    start, after = _weights(a), _weights(b)
+    moved = {k: float((after[k] - start[k]).abs().max()) for k in start}
+    assert all(v < 1e-2 for v in moved.values()), moved  # one Adam step of lr 3e-3
+    with pytest.raises(FlowError, match="does not match"):
+        train(replace(longer, hidden=32, block_size=8), tmp_path / "c", progress=False,
+              log=_quiet)
+
+
 def test_float_state_run_evaluates_through_its_exact_mode(tmp_path: Path) -> None:
     from dataclasses import replace
 

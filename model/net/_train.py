@@ -74,6 +74,7 @@ class TrainConfig:
     seed: int = 0
     val_every: int = 0
     threads: int = 1
+    init_from: str | None = None
 
     def resolved_state_frac(self) -> int:
         return self.state_bits // 2 if self.state_frac is None else self.state_frac
@@ -348,6 +349,16 @@ class _StopRequest:
             signal.signal(sig, h)
 
 
+def _initial_weights(run: str, ncfg: NetConfig) -> HadamRNN:
+    """The model of another run (``--init-from``, e.g. a shorter copy task), which
+    must have the same shape and formats; the optimizer starts afresh."""
+    _, net = model_from_checkpoint(load_checkpoint(run))
+    if net.config != ncfg:
+        raise FlowError(f"--init-from {run}: its model ({net.config.hidden} states, "
+                        f"{net.config.state_format}) does not match this run's")
+    return net
+
+
 def train(
     cfg: TrainConfig | None, out: str | os.PathLike[str], *, resume: bool = False,
     epochs: int | None = None, progress: bool = True, log: Any = None,
@@ -385,6 +396,8 @@ def train(
     torch.manual_seed(cfg.seed)
     ncfg = net_config(cfg, data)
     net = HadamRNN(config=ncfg)
+    if state is None and cfg.init_from:
+        net = _initial_weights(cfg.init_from, ncfg)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=cfg.gamma)
     epoch, skip, global_step, wall = 0, 0, 0, 0.0
