@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from codegen import EmitOptions, render, write_project
-from codegen._vitis_netlist import butterfly_stages, fwht_adders
-from model import random_ir, run, save_ir
-from sim._bridge import Bridge, CsimBuild, cxx_flags
-from sim._csim import fresh_vectors, load_project_ir
+from codegen import EmitOptions, describe, render, write_project
+from codegen.hw import network_adders
+from model import random_ir, run, save_ir, tb_inputs
+from sim import Bridge, CsimBuild, cxx_flags, load_project
 
 
 def bench_emit(root: Path, hidden: int, block: int) -> tuple[float, float, int, int]:
@@ -33,7 +32,7 @@ def bench_emit(root: Path, hidden: int, block: int) -> tuple[float, float, int, 
     write_project(files, root / f"emit_{hidden}_{block}")
     t2 = time.perf_counter()
     lines = files["src/hadamrnn_top.cpp"].count("\n")
-    return t1 - t0, t2 - t0, lines, fwht_adders(butterfly_stages(ir))
+    return t1 - t0, t2 - t0, lines, network_adders(describe(ir, EmitOptions(target="vitis")))
 
 
 def main() -> None:
@@ -66,8 +65,8 @@ def main() -> None:
         t0 = time.perf_counter()
         bridge = Bridge(build=build)
         compile_s = time.perf_counter() - t0
-        ir = load_project_ir(project)
-        x = fresh_vectors(ir, count=args.sequences, steps=args.steps, seed=7)
+        ir = load_project(project, target="vitis").ir
+        x = tb_inputs(ir, count=args.sequences, steps=args.steps, seed=7)
         t0 = time.perf_counter()
         got = bridge.predict(x)
         t1 = time.perf_counter()

@@ -19,11 +19,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import model  # noqa: E402
-from codegen._passes import EmitOptions  # noqa: E402
-from codegen._targets import render  # noqa: E402
-from codegen._verilog import SOURCES, TOP  # noqa: E402
-from codegen._writer import write_project  # noqa: E402
-from sim._rtl import BUILD_ROOT, simulate  # noqa: E402
+from codegen import EmitOptions, render, write_project  # noqa: E402
+from codegen.verilog import MODULES, SOURCES  # noqa: E402
+from sim import BUILD_ROOT, cache_root, simulate  # noqa: E402
+
+TOP = MODULES["top"]
 
 
 def emit(ir: model.DeploymentIR, out: Path, **opts: object) -> Path:
@@ -41,11 +41,11 @@ def bench_sim(out: Path, vectors: int, steps: int, reuse: bool) -> list[str]:
     for fold in (1, 2, 4):
         folder = emit(ir, out / f"n64_f{fold}", fold=fold)
         if not reuse:
-            shutil.rmtree(folder / BUILD_ROOT, ignore_errors=True)   # time a fresh build
+            shutil.rmtree(cache_root() / BUILD_ROOT, ignore_errors=True)  # time a fresh build
         res = simulate(folder, vectors=vectors, seed=1, max_steps=steps, valid_prob=1.0,
                        ready_prob=1.0, tests=("timing", "stream"))
         st, tm = res.results["stream"], res.results["timing"]
-        sched = res.project["schedule"]
+        sched = res.project.schedule
         # cycles/s: the stream test's cycles over its own wall time (driver,
         # monitor and scoreboard in Python included, simulator start-up excluded).
         ok = res.passed and tm["beat_gaps"] == [sched["cycles_per_beat"]]
@@ -60,7 +60,7 @@ def bench_sim(out: Path, vectors: int, steps: int, reuse: bool) -> list[str]:
 
 
 def bench_synth(out: Path) -> list[str]:
-    from codegen._yosys import synthesize
+    from codegen.tools import synthesize
 
     rows = ["| n | datapath | F | LUT | FF | CARRY4 | DSP | other cells "
             "| recur LUT | recur CARRY4 | recur FF | update LUT | readout LUT | Yosys (s) |",

@@ -10,7 +10,7 @@ and writer), ``estimate`` (analysis, boards, reports), ``tools`` (Yosys, nextpnr
 
 from ._cli import main
 from ._targets import TARGETS, render, renderer
-from .estimate import Board, Estimate, board, boards, check_part, estimate
+from .estimate import Board, Estimate, board, boards, check_part
 from .hw import Design, EmitOptions, csd, csd_adders, describe, sanitize_identifier
 from .project import write_project
 
@@ -26,7 +26,6 @@ __all__ = [
     "csd",
     "csd_adders",
     "describe",
-    "estimate",
     "main",
     "render",
     "renderer",

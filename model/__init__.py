@@ -6,6 +6,7 @@ training and export live in ``model.net`` (imported on demand).
 
 from ._cli_common import OneLineParser, int_at_least, nonnegative_int, positive_int, run_cli
 from ._errors import FlowError
+from ._files import atomic_write, atomic_write_many, replacing
 from ._fixed import FixedFormat, quantize, shift_round, signed_bits
 from ._ir import (
     FORMAT_VERSION,
@@ -25,6 +26,9 @@ from ._reference import fwht_int, readout, run, step
 from ._widths import DatapathWidths, datapath_widths
 
 __all__ = [
+    "atomic_write",
+    "atomic_write_many",
+    "replacing",
     "EXTREME_EVERY",
     "FORMAT_VERSION",
     "MAX_DATAPATH_BITS",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ._errors import FlowError
+from ._files import atomic_write_many
 from ._fixed import OVERFLOWS, ROUNDINGS, FixedFormat, inv_sqrt2_constant
 
 FORMAT_NAME = "hadamrnn-ir"
@@ -290,13 +290,6 @@ def load_ir(path: str | os.PathLike[str]) -> DeploymentIR:
     return ir_from_parts(doc, arrays)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return Path(tmp)
-
-
 def ir_files(ir: DeploymentIR) -> dict[str, bytes]:
     """The IR as the two files of its folder (``model.json``, ``weights.npz``), as
     bytes.  Deterministic: the same IR always gives the same bytes."""
@@ -323,13 +316,7 @@ def save_ir(ir: DeploymentIR, path: str | os.PathLike[str]) -> Path:
         raise IRError(f"{folder}: exists and is not a folder")
     folder.mkdir(parents=True, exist_ok=True)
     data = ir_files(ir)
-    temps: list[Path] = []
-    try:
-        temps.append(_atomic_write_bytes(folder / MODEL_JSON, data[MODEL_JSON]))
-        temps.append(_atomic_write_bytes(folder / WEIGHTS_NPZ, data[WEIGHTS_NPZ]))
-        os.replace(temps[1], folder / WEIGHTS_NPZ)
-        os.replace(temps[0], folder / MODEL_JSON)
-    finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
+    # renamed last to first: weights.npz, then model.json
+    atomic_write_many({folder / MODEL_JSON: data[MODEL_JSON],
+                       folder / WEIGHTS_NPZ: data[WEIGHTS_NPZ]})
     return folder

@@ -18,13 +18,12 @@ import importlib.util
 import os
 import shutil
 import subprocess
-import tempfile
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from model import FlowError
+from model import FlowError, replacing
 
 from ._project import cache_root, load_project
 
@@ -115,15 +114,8 @@ class CsimBuild:
         dest = self.folder / f"{stem}-{key}{dot}{suffix}"
         if dest.is_file():
             return dest
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self._cxx([*make, "-o", tmp], what)
-            os.replace(tmp, dest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with replacing(dest) as tmp:
+            self._cxx([*make, "-o", str(tmp)], what)
         return dest
 
     def _headers(self, *, weights: bool) -> list[Path]:

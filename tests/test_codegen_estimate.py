@@ -22,7 +22,7 @@ from codegen.estimate import (
     sweep,
 )
 from codegen.hw import Memory, Multiplier
-from codegen.tools import classify, parse_stat_json, parse_stat_text
+from codegen.tools import classify, parse_stat_json, parse_stat_modules, parse_stat_text
 from model import FixedFormat, FlowError, random_ir, save_ir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -211,11 +211,18 @@ def test_real_yosys_run_on_a_small_design(tmp_path: Path, monkeypatch: pytest.Mo
     y = doc["yosys"]["hadamard"]
     assert y["dsp"] == 0 and y["lut"] > 0 and y["ff"] > 0
     work = tmp_path / "build" / "hadamard_f1_b1" / "yosys"
-    from_json = parse_stat_json((work / "stat.json").read_text())
-    # The text report lists each module; the top module's local cells must agree.
-    top_text = parse_stat_text((work / "stat.txt").read_text().split("=== design hierarchy")[0])
-    assert top_text, "no cells parsed from the text report"
-    assert sum(from_json.values()) >= sum(top_text.values())
+    # Both reports of the same run: every module's local cells agree exactly.
+    per_module = parse_stat_modules((work / "stat.json").read_text())
+    text = (work / "stat.txt").read_text().split("=== design hierarchy")[0]
+    sections = {}
+    for chunk in text.split("=== ")[1:]:
+        name, _, body = chunk.partition(" ===")
+        sections[name.strip().lstrip("\\")] = parse_stat_text("=== x ===" + body)
+    assert set(per_module) <= set(sections) and per_module
+    for name, cells in per_module.items():
+        primitives = {k: v for k, v in cells.items() if k not in per_module}  # not submodules
+        assert sections[name] == primitives, name
+    assert sum(parse_stat_json((work / "stat.json").read_text()).values()) > 0
     est = doc["estimate"]["resources"]
     assert abs(est["lut"] - y["lut"]) <= 0.2 * y["lut"]
     assert abs(est["ff"] - y["ff"]) <= 0.2 * y["ff"]

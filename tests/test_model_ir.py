@@ -138,7 +138,7 @@ def test_interrupted_save_keeps_the_old_ir(tmp_path: Path, monkeypatch) -> None:
     def boom(*_a: Any, **_k: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(model._ir.os, "replace", boom)
+    monkeypatch.setattr(model._files.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         save_ir(_ir(seed=2), folder)
     monkeypatch.undo()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from model import replacing
 
 from ..tools import SynthResult
 from ._estimate import Estimate, pareto
@@ -158,14 +159,9 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".pareto-", suffix=".png", dir=out.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, out)
+        with replacing(out) as tmp:
+            fig.savefig(tmp, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out

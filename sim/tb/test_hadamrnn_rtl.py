@@ -24,7 +24,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from model import DeploymentIR, random_inputs, run, tb_inputs
+from model import DeploymentIR, atomic_write, random_inputs, run, tb_inputs
 from sim import Project, load_project
 
 CLOCK_NS = 10
@@ -63,9 +63,7 @@ def record(settings: Settings, key: str, value: dict[str, Any]) -> None:
         return
     data = json.loads(settings.results.read_text()) if settings.results.exists() else {}
     data[key] = value
-    tmp = settings.results.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, settings.results)
+    atomic_write(settings.results, json.dumps(data, indent=1, sort_keys=True).encode())
 
 
 # ---------------------------------------------------------------- stimulus
