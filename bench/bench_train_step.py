@@ -42,7 +42,6 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 BATCH = 128
 HIDDEN = 128
@@ -57,6 +56,12 @@ def _rss_mb() -> float:
 
 
 def _peak_mb() -> float:
+    """Peak resident set size of this process in MiB (VmHWM; ``ru_maxrss`` would
+    report the parent's peak in a child started by fork and exec)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -86,12 +91,15 @@ class Ours:
             self.name = "ours --float-state"
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
+        """The step of ``model train``: forward, loss and hits, backward, Adam."""
+        from model.net._train import loss_and_hits
+
         logits = self.net(torch.from_numpy(x))
-        loss = F.cross_entropy(logits.reshape(-1, 9), torch.from_numpy(y).reshape(-1))
+        loss, *_ = loss_and_hits(logits, torch.from_numpy(y), "ce", 10)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
-        return float(loss)
+        return float(loss.detach())
 
 
 def _import_paper(path: str) -> tuple[types.ModuleType, types.ModuleType]:

@@ -254,3 +254,21 @@ def test_work_dtype_is_float32_exactly_when_the_widest_fwht_stage_fits_24_bits(
     # and the fused loop on that dtype still equals the reference
     x = model.random_inputs(ir, batch=3, steps=6, seed=1, extreme=True)
     _assert_matches_reference(from_ir(ir), ir, x)
+
+
+def test_fused_cross_entropy_equals_torch() -> None:
+    from model.net._recurrence import fused_cross_entropy
+
+    gen = torch.Generator().manual_seed(0)
+    base = torch.randn(7, 9, 5, dtype=torch.float64, generator=gen) * 4  # (T, o, B)
+    base[2, 3] = base[2, 5]  # ties: the first maximum wins, as in torch
+    logits = base.permute(2, 0, 1).requires_grad_()  # (B, T, o), time first in memory
+    target = torch.randint(0, 9, (5, 7), generator=gen)
+    loss, pred = fused_cross_entropy(logits, target)
+    loss.backward()
+    ref = logits.detach().clone().requires_grad_()
+    want = torch.nn.functional.cross_entropy(ref.reshape(-1, 9), target.reshape(-1))
+    want.backward()
+    assert abs(float(loss) - float(want)) < 1e-12
+    assert torch.allclose(logits.grad, ref.grad, rtol=0, atol=1e-14)
+    assert torch.equal(pred, ref.argmax(-1))

@@ -42,10 +42,31 @@ def work_dtype(state_bits: int, log2_block: int, quantized: bool) -> np.dtype:
 
 @njit(cache=True)
 def _fwht_rows(z, block):  # pragma: no cover - compiled
-    """In place: ``(I (x) S_block)`` along axis 0 of ``z`` (rows of length B)."""
+    """In place: ``(I (x) S_block)`` along axis 0 of ``z`` (rows of length B).
+
+    Two butterfly stages per pass over the rows (radix 4; the same additions in
+    the same order as two radix-2 stages), a last radix-2 stage when log2(block)
+    is odd: the (n, B) array is read and written half as often."""
     n, nb = z.shape
     hh = 1
-    while hh < block:
+    while 2 * hh < block:
+        for s in range(0, n, 4 * hh):
+            for k in range(s, s + hh):
+                for j in range(nb):
+                    a = z[k, j]
+                    b = z[k + hh, j]
+                    c = z[k + 2 * hh, j]
+                    d = z[k + 3 * hh, j]
+                    ab = a + b
+                    a_b = a - b
+                    cd = c + d
+                    c_d = c - d
+                    z[k, j] = ab + cd
+                    z[k + hh, j] = a_b + c_d
+                    z[k + 2 * hh, j] = ab - cd
+                    z[k + 3 * hh, j] = a_b - c_d
+        hh *= 4
+    if hh < block:
         for s in range(0, n, 2 * hh):
             for k in range(s, s + hh):
                 for j in range(nb):
@@ -53,7 +74,6 @@ def _fwht_rows(z, block):  # pragma: no cover - compiled
                     b = z[k + hh, j]
                     z[k, j] = a + b
                     z[k + hh, j] = a - b
-        hh *= 2
 
 
 @njit(cache=True)
@@ -185,3 +205,39 @@ def backward_kernel(x, u, rec, v, hs, mask, gy, ghs, has_ghs, quant, every, bloc
             for j in range(nb):
                 carry[i, j] = g[i, j] * r
         _fwht_rows(carry, block)
+
+
+@njit(cache=True)
+def cross_entropy_kernel(y, target, grad, pred):  # pragma: no cover - compiled
+    """Mean cross-entropy of logits ``y`` (T, o, B) against ``target`` (B, T);
+    writes d loss / d y to ``grad`` (T, o, B) and the arg-max class to ``pred``
+    (B, T); returns the loss."""
+    steps, o, nb = y.shape
+    total = 0.0
+    scale = 1.0 / (steps * nb)
+    m = np.empty(nb, y.dtype)
+    z = np.empty(nb, y.dtype)
+    for t in range(steps):
+        for j in range(nb):
+            m[j] = y[t, 0, j]
+            pred[j, t] = 0
+        for k in range(1, o):
+            for j in range(nb):
+                if y[t, k, j] > m[j]:
+                    m[j] = y[t, k, j]
+                    pred[j, t] = k
+        for j in range(nb):
+            z[j] = 0.0
+        for k in range(o):
+            for j in range(nb):
+                e = np.exp(y[t, k, j] - m[j])
+                grad[t, k, j] = e
+                z[j] += e
+        for j in range(nb):
+            c = target[j, t]
+            total += (np.log(z[j]) + m[j]) - y[t, c, j]
+            inv = scale / z[j]
+            for k in range(o):
+                grad[t, k, j] *= inv
+            grad[t, c, j] -= scale
+    return total * scale

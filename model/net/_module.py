@@ -156,7 +156,12 @@ class HadamRNN(nn.Module):
         elif x.dim() != 3 or x.shape[-1] != cfg.input_dim:
             raise FlowError(f"inputs must have shape (batch, steps, {cfg.input_dim}), "
                             f"got {tuple(x.shape)}")
-        return to_fixed(x.to(torch.float64), cfg.input_format).to(self.dtype)
+        x = x.to(torch.float64)
+        if x.requires_grad:
+            return to_fixed(x, cfg.input_format).to(self.dtype)
+        fmt = cfg.input_format  # raw inputs: no gradient wanted, the same values cheaper
+        q = torch.floor(x * 2.0 ** fmt.frac + 0.5).clamp_(fmt.min_int, fmt.max_int)
+        return q.mul_(2.0 ** -fmt.frac).to(self.dtype)
 
     def parts(self) -> dict[str, torch.Tensor]:
         """The quantized parameters as real tensors (differentiable)."""

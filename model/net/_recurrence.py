@@ -116,3 +116,35 @@ def fused_network(
     y, hs = _Fused.apply(xt, p["U"], p["b"], p["rec"], p["V"], p["c"], spec, want_states)
     y = y.permute(2, 0, 1) if spec.every else y[0].T
     return y, (hs.permute(2, 0, 1) if want_states else None)
+
+
+class _CrossEntropy(torch.autograd.Function):
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, y: torch.Tensor, target: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        yn = _np(y)
+        grad = np.empty_like(yn)
+        pred = np.empty(target.shape, np.int64)
+        loss = _kernels.cross_entropy_kernel(yn, _np(target), grad, pred)
+        ctx.grad = grad
+        pred_t = torch.from_numpy(pred)
+        ctx.mark_non_differentiable(pred_t)
+        return torch.tensor(loss, dtype=y.dtype), pred_t
+
+    @staticmethod
+    def backward(ctx: Any, grad_loss: torch.Tensor, _grad_pred: Any) -> tuple[Any, ...]:  # type: ignore[override]
+        g = torch.from_numpy(ctx.grad)
+        ctx.grad = None
+        return g * grad_loss, None
+
+
+def fused_cross_entropy(
+    logits: torch.Tensor, target: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Mean cross-entropy and arg-max predictions (B, T) in one compiled pass over
+    logits (B, T, o) (no copy when laid out as the fused network returns them:
+    time first, batch last); ``None`` unless the shapes are those."""
+    if logits.dim() != 3 or target.shape != logits.shape[:2]:
+        return None
+    return _CrossEntropy.apply(logits.permute(1, 2, 0), target.to(torch.int64))

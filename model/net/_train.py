@@ -26,6 +26,7 @@ from .._errors import FlowError
 from .._files import atomic_write
 from .._fixed import FixedFormat
 from ._module import HadamRNN, NetConfig
+from ._recurrence import fused_cross_entropy
 
 CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
@@ -148,8 +149,12 @@ def loss_and_hits(
         loss = F.binary_cross_entropy_with_logits(z, y.to(z.dtype))
         pred = (z > 0).long()
     else:
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-        pred = logits.argmax(-1)
+        fused = fused_cross_entropy(logits, y)
+        if fused is not None:
+            loss, pred = fused
+        else:
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            pred = logits.argmax(-1)
     ok = pred == y
     hits, count = int(ok.sum()), ok.numel()
     if recall and ok.dim() == 2:
