@@ -15,5 +15,8 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--interleave", type=positive_int, default=1,
                    help="B: independent sequences in flight to fill the recurrence pipeline")
     p.add_argument("--clock-ns", type=float, default=10.0, help="target clock period in ns")
+    p.add_argument("--pipeline", type=positive_int, default=1,
+                   help="P: pipeline stages in the recurrent loop (1..log2 m + 2); needs "
+                        "--interleave >= P sequences to keep one step entering per cycle")
     p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
                    help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")

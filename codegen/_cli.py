@@ -25,7 +25,8 @@ def _cmd_emit(args: argparse.Namespace) -> int:
     check_part(args.part)
     options = EmitOptions(
         target=args.target, fold=args.fold, interleave=args.interleave, part=args.part,
-        clock_ns=args.clock_ns, datapath=args.datapath, tb_sequences=args.tb_sequences,
+        clock_ns=args.clock_ns, datapath=args.datapath, pipeline=args.pipeline,
+        tb_sequences=args.tb_sequences,
         tb_steps=args.tb_steps, tb_seed=args.seed)
     files = render(ir, options)
     write_project(files, args.out, force=args.force)

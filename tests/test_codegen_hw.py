@@ -51,3 +51,30 @@ def test_valid_folds_divide_the_butterflies() -> None:
         check_options(ir, EmitOptions(target="vitis", fold=3))
     with pytest.raises(FlowError, match="--interleave"):
         check_options(ir, EmitOptions(target="vitis", interleave=0))
+
+
+def test_pipeline_options_are_checked() -> None:
+    ir = random_ir(hidden=16, block_size=8, input_dim=2, outputs=1)
+    check_options(ir, EmitOptions(target="verilog", pipeline=5, interleave=5))
+    for opts, needle in (({"pipeline": 6, "interleave": 6}, "must be in [1, 5]"),
+                         ({"pipeline": 3, "interleave": 2}, "--interleave 2 must be >= "),
+                         ({"pipeline": 2, "interleave": 2, "fold": 2}, "unfolded hadamard"),
+                         ({"pipeline": 2, "interleave": 2, "datapath": "dense"},
+                          "unfolded hadamard")):
+        with pytest.raises(FlowError, match=re.escape(needle)):
+            check_options(ir, EmitOptions(target="verilog", **opts))  # type: ignore[arg-type]
+
+
+def test_pipeline_cuts_balance_the_loop() -> None:
+    """Layers 1..k (butterflies, weight 1), k+1 (acc, weight 2), k+2 (saturate, 1):
+    the deepest stage is as shallow as P stages allow."""
+    from codegen.hw import place_cuts
+
+    k = 4
+    weights = [1] * k + [2, 1]
+    for P in range(1, k + 3):
+        p = place_cuts(k, P, [1] * (k + 1))
+        bounds = (0, *p.cuts, k + 2)
+        deepest = max(sum(weights[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
+        assert deepest == max(2, -(-sum(weights) // P)) if P < k + 2 else deepest == 2
+        assert all(1 <= j <= k + 1 for j in p.cuts)

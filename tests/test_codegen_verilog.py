@@ -89,7 +89,28 @@ LINT_CONFIGS = [
                             state_rounding="floor",
                             input_format=FixedFormat(width=6, frac=6, signed=False)), {}),
     ("n32_f16", dict(hidden=32, input_dim=1, outputs=1, seed=6), {"fold": 16}),
+    ("p2_b2", dict(hidden=16, block_size=4, input_dim=2, outputs=2, seed=7),
+     {"pipeline": 2, "interleave": 2}),
+    ("p4_b6_last_odd", dict(hidden=16, block_size=8, input_dim=3, outputs=2, readout="last",
+                            seed=8), {"pipeline": 4, "interleave": 6}),
+    ("p3_m1", dict(hidden=4, block_size=1, input_dim=2, outputs=1, seed=9),
+     {"pipeline": 2, "interleave": 3}),
 ]
+
+
+def test_pipeline_registers_sit_at_the_cuts() -> None:
+    """P stages: the P - 1 cuts are registered butterfly stages or the acc layer, and
+    nothing else is; P = 1 has no enable port at all."""
+    ir = _ir(hidden=16, block_size=16, input_dim=2, outputs=2, seed=10)
+    for P in range(1, 7):
+        d = describe(ir, EmitOptions(target="verilog", pipeline=P, interleave=P))
+        assert len(d.pipeline.cuts) == P - 1
+        files = _render(ir, pipeline=P, interleave=P)
+        recur, upd = files["rtl/hadamrnn_recur.v"], files["rtl/hadamrnn_update.v"]
+        for j in range(1, 5):
+            assert (f"reg  signed [{16 + j - 1}:0] s{j}_0," in recur) == (j in d.pipeline.cuts)
+        assert ("accq_0" in upd) == (5 in d.pipeline.cuts)
+        assert ("input  wire                     en," in recur + upd) == (P > 1)
 
 
 def _verilator() -> str:

@@ -43,6 +43,12 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                          {"datapath": "dense"}),
     "n32_binary_f2_sat": (dict(hidden=32, input_dim=2, outputs=2, seed=26,
                                state_format=SMALL_STATE), {"fold": 2}),
+    # pipelined (C-slow): P stages, B >= P interleaved sequences
+    "n16_block8_p3_b4_last": (
+        dict(hidden=16, block_size=8, input_dim=3, outputs=2, readout="last", seed=27),
+        {"pipeline": 3, "interleave": 4}),
+    "n32_binary_p7_b7_sat": (dict(hidden=32, input_dim=2, outputs=3, seed=28,
+                                  state_format=SMALL_STATE), {"pipeline": 7, "interleave": 7}),
 }
 VECTORS = 24
 
@@ -92,17 +98,18 @@ def test_cycles_match_schedule(name: str) -> None:
     assert timing["calls"] >= 3                       # back-to-back calls, ap_start held
     ir_kw, opts = CONFIGS[name]
     k = (ir_kw.get("block_size") or ir_kw["hidden"]).bit_length() - 1
-    F, B = opts.get("fold", 1), opts.get("interleave", 1)
+    F, B, P = opts.get("fold", 1), opts.get("interleave", 1), opts.get("pipeline", 1)
     folded = F > 1 and k > 0 and opts.get("datapath", "hadamard") == "hadamard"
     c = k * F + 1 if folded else 1                    # cycles per beat
     first = k * F if folded else 1
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
-    assert timing["call_periods"] == [first + (T * B - 1) * c + 3]
+    assert timing["call_periods"] == [first + (T * B - 1) * c + (P - 1) + 3]
     assert res.project.schedule["cycles_per_beat"] == c
 
 
-@pytest.mark.parametrize("name", ["n4_binary_f1", "n16_block4_f2_b2_floor", "n32_binary_f2_sat"])
+@pytest.mark.parametrize("name", ["n4_binary_f1", "n16_block4_f2_b2_floor", "n32_binary_f2_sat",
+                                  "n32_binary_p7_b7_sat"])
 def test_saturation_is_exercised(name: str) -> None:
     """The sequences the bench drove push these small-state designs into saturation
     (the bench counts saturated state elements of exactly what it sent), so the

@@ -58,7 +58,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def _estimates(ir, args: argparse.Namespace, board_key: str) -> tuple[Estimate, Estimate | None]:
     b = get_board(board_key)
     main = estimate(ir, board=b, fold=args.fold, interleave=args.interleave,
-                    clock_ns=args.clock_ns, datapath="hadamard", steps=args.steps)
+                    clock_ns=args.clock_ns, datapath="hadamard", steps=args.steps,
+                    pipeline=args.pipeline)
     dense = None
     if args.datapath == "dense":
         dense = estimate(ir, board=b, fold=1, interleave=args.interleave,

@@ -88,6 +88,7 @@ class Estimate:
     datapath: str
     fold: int
     interleave: int
+    pipeline: int
     board: Board
     components: tuple[ComponentCost, ...]
     lut: int
@@ -127,6 +128,7 @@ class Estimate:
         return {
             "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
             "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
+            "pipeline": self.pipeline,
             "board": self.board.key, "part": self.board.part,
             "resources": {k: round(v, 2) for k, v in self.used().items()},
             "carry": self.carry,
@@ -190,10 +192,11 @@ def estimate(
     clock_ns: float = 10.0,
     datapath: str = "hadamard",
     steps: int | None = None,
+    pipeline: int = 1,
 ) -> Estimate:
     """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
     options = EmitOptions(target="verilog", fold=fold, interleave=interleave,
-                          part=board.part, clock_ns=clock_ns,
+                          part=board.part, clock_ns=clock_ns, pipeline=pipeline,
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:
         raise FlowError(f"--steps {steps} must be >= 1")
@@ -212,7 +215,8 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
     carry = sum(c.carry for c in comps)
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
-        fold=fold, interleave=interleave, board=board, components=comps,
+        fold=fold, interleave=interleave, pipeline=options.pipeline, board=board,
+        components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design),
         uram=0, dsp=len(design.multipliers),
         timing=timing(design, clock_ns=options.clock_ns, steps=sequence_steps(ir, steps)))

@@ -104,7 +104,11 @@ def _structure(design: Design) -> tuple[Part, ...]:
     elif design.stages:
         for st in design.stages:
             rec.add2(2 * len(st.butterflies), st.width_in)  # a+b and a-b per butterfly
+            if design.pipeline.registered(st.index):
+                rec.reg_bits += 2 * len(st.butterflies) * st.width_out  # CE flip-flops
         rec.detail = f"FWHT {g.k} stages x {n // 2} butterflies, {S + 1}..{S + g.k} b"
+        if design.pipelined:
+            rec.detail += f", pipeline cuts {list(design.pipeline.cuts)}"
     else:
         rec.detail = "m = 1: no butterflies"
     parts.append(rec)
@@ -118,6 +122,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
         u_digits += len(row.input_terms)
         upd.sum(ops, g.AW, constant=row.constant != 0)
     upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
+    if design.pipeline.acc_registered:
+        upd.reg_bits += n * g.QW             # the kept accumulator bits, registered
     inv = len(design.inv_sqrt2_terms)
     upd.detail = (f"{u_digits} U digits{', inv_sqrt2 ' + str(inv) + ' digits' if inv else ''}"
                   f", {n} rows at {g.AW} b, saturate at {g.SW} b")
@@ -139,12 +145,14 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top = Part(name="top")
     # (hierarchy kept: every bit a module port carries stays, used or not)
     top.reg_bits += g.d * g.W                # x_reg
-    top.reg_bits += B * n * S                # hq_0 .. hq_{B-1}
+    top.reg_bits += g.ring * n * S           # hq_0 .. hq_{B-P}: states outside the pipeline
     top.reg_bits += n * S                    # ho, the state on the readout
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
+    top.reg_bits += design.pipeline.x_delay * g.d * g.W  # the beat on its way to acc
+    top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
     top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
-    top.state_bits += B * n * S              # clear on start / x_last, shift between slots
+    top.state_bits += g.ring * n * S         # clear on start / x_last, shift between slots
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)
     return tuple(parts)

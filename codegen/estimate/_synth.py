@@ -20,7 +20,7 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
     """Render the Verilog target for ``est``'s schedule into ``out``."""
     options = EmitOptions(target="verilog", fold=est.fold, interleave=est.interleave,
                           part=est.board.part, clock_ns=est.timing.clock_ns,
-                          datapath=est.datapath)  # type: ignore[arg-type]
+                          datapath=est.datapath, pipeline=est.pipeline)  # type: ignore[arg-type]
     files = render(ir, options)
     project = json.loads(files[PROJECT_JSON])
     sources, top = list(project["sources"]), str(project["top"])

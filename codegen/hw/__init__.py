@@ -41,14 +41,15 @@ from ._options import (
     sequence_steps,
     valid_folds,
 )
+from ._pipeline import Pipeline, max_depth, place_cuts
 from ._schedule import CALL_OVERHEAD, Schedule, schedule
 
 __all__ = [
     "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "TOP", "Butterfly",
     "Datapath", "DenseRow", "Design", "EmitOptions", "FoldWrite", "FoldedUnit", "Geometry",
-    "Memory", "Multiplier", "ReadoutRow", "Schedule", "Stage", "Term", "UpdateRow",
+    "Memory", "Multiplier", "Pipeline", "ReadoutRow", "Schedule", "Stage", "Term", "UpdateRow",
     "adder_counts", "butterfly_stages", "check_options", "constant_terms", "csd", "csd_adders",
-    "describe", "folded_network", "hadamard_entry", "network_adders", "row_terms",
-    "sanitize_identifier",
+    "describe", "folded_network", "hadamard_entry", "max_depth", "network_adders", "place_cuts",
+    "row_terms", "sanitize_identifier",
     "schedule", "sequence_steps", "stream_bits", "sum_adders", "valid_folds",
 ]

@@ -28,6 +28,7 @@ from ._network import (
     folded_network,
 )
 from ._options import EmitOptions, check_options, sequence_steps
+from ._pipeline import Pipeline, place_cuts
 from ._schedule import Schedule, schedule
 
 #: Name of the top function / module every target exports.
@@ -56,6 +57,7 @@ class Geometry:
     input_product_width: int  #: U x, the widest row
     acc_width: int          #: the exact sum before rounding
     AW: int                 #: accumulator with room for the rounding constant: acc + 1
+    QW: int                 #: the accumulator's bits kept by the rounding shift: AW - shift
     SW: int                 #: width at which saturation compares (at least S + 1)
     round_width: int        #: acc plus rounding constant, before the shift
     relu_width: int         #: relu(h), unsigned: S - 1
@@ -76,6 +78,7 @@ class Geometry:
     ticks: int              #: k * fold cycles of folded butterflies (0 when unfolded)
     TW: int                 #: width of the fold tick counter
     BW: int                 #: width of the interleave slot counters
+    ring: int               #: state registers outside the pipeline: B - P + 1
     butterfly_units: int    #: butterflies working in one cycle (per stage)
 
 
@@ -142,6 +145,7 @@ class Design:
     used_states: tuple[int, ...]        #: states some V weight reads
     memories: tuple[Memory, ...]
     multipliers: tuple[Multiplier, ...]
+    pipeline: Pipeline
     schedule: Schedule
     tb_sequences: int                   #: test-bench sequences (whole calls of B)
     tb_steps: int
@@ -149,6 +153,10 @@ class Design:
     @property
     def folded(self) -> bool:
         return self.geometry.ticks > 0
+
+    @property
+    def pipelined(self) -> bool:
+        return self.pipeline.depth > 1
 
     @property
     def datapath(self) -> str:
@@ -168,7 +176,8 @@ def _geometry(ir: DeploymentIR, options: EmitOptions) -> Geometry:
         n=ir.hidden, m=ir.block_size, k=k, blocks=ir.num_blocks, d=ir.input_dim,
         outputs=ir.outputs, S=S, RW=S + k, stage_widths=tuple(w.stages),
         recurrent_width=w.recurrent, input_product_width=w.input_product, acc_width=w.acc,
-        AW=AW, SW=max(AW - d, S + 1), round_width=max(w.acc, d) + 1, relu_width=w.relu - 1,
+        AW=AW, QW=AW - d, SW=max(AW - d, S + 1), round_width=max(w.acc, d) + 1,
+        relu_width=w.relu - 1,
         OW=w.output, output_bias_width=max(2, ob.bit_length() + 1),
         W=ir.input_format.width, x_signed=ir.input_format.signed,
         XW=stream_bits(ir.input_dim * ir.input_format.width),
@@ -178,6 +187,7 @@ def _geometry(ir: DeploymentIR, options: EmitOptions) -> Geometry:
         state_max=ir.state_max, fold=options.fold, interleave=options.interleave, dense=dense,
         ticks=ticks, TW=max(ticks, 1).bit_length(),
         BW=max(options.interleave - 1, 1).bit_length(),
+        ring=options.interleave - options.pipeline + 1,
         butterfly_units=max(ir.hidden // (2 * options.fold), 1))
 
 
@@ -206,6 +216,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                terms=row_terms(int(v) for v in V[o]))
                     for o in range(g.outputs))
     b = options.interleave
+    cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
+    pipeline = place_cuts(g.k, options.pipeline, cut_bits)
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
         geometry=g, stages=stages, fold_units=units, fold_writes=writes,
@@ -214,7 +226,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         update_rows=tuple(rows), readout_rows=readout,
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
-        memories=(), multipliers=(),
-        schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense),
+        memories=(), multipliers=(), pipeline=pipeline,
+        schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
+                          pipeline=options.pipeline),
         tb_sequences=-(-options.tb_sequences // b) * b,
         tb_steps=sequence_steps(ir, options.tb_steps))

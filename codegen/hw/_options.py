@@ -22,6 +22,7 @@ class EmitOptions:
     part: str = "xc7z020clg400-1"
     clock_ns: float = 10.0
     datapath: Datapath = "hadamard"
+    pipeline: int = 1
     tb_sequences: int = 16
     tb_steps: int | None = None
     tb_seed: int = 0
@@ -45,6 +46,17 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
             f"of a stage (hidden/2); valid folds: {', '.join(map(str, folds))}")
     if options.datapath == "dense" and options.fold != 1:
         raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {options.fold}")
+    depth = ir.log2_block + 2
+    if options.pipeline != 1:
+        if options.datapath != "hadamard" or options.fold != 1:
+            raise FlowError(f"--pipeline {options.pipeline} needs the unfolded hadamard datapath "
+                            "(--fold 1, --datapath hadamard)")
+        if not 1 <= options.pipeline <= depth:
+            raise FlowError(f"--pipeline {options.pipeline} must be in [1, {depth}] "
+                            f"(log2 m + 2 layers for m = {ir.block_size})")
+        if options.interleave < options.pipeline:
+            raise FlowError(f"--interleave {options.interleave} must be >= --pipeline "
+                            f"{options.pipeline}: the loop holds one sequence per stage")
     if not 1 <= options.interleave <= MAX_INTERLEAVE:
         raise FlowError(
             f"--interleave {options.interleave} must be in [1, {MAX_INTERLEAVE}]")

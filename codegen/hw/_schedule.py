@@ -18,8 +18,9 @@ class Schedule:
     ``cycles_per_beat`` c: one time step of one sequence (one x beat) every c cycles.
     ``ticks`` = k*F folded butterfly cycles (0 when unfolded, k = log2 m).
     ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
-    A call of B sequences of T steps takes ``first + (T*B - 1)*c + 3`` cycles;
-    each sequence steps every B*c cycles.
+    ``drain`` = P - 1: cycles the last beat still spends in the pipeline.
+    A call of B sequences of T steps takes ``first + (T*B - 1)*c + drain + 3``
+    cycles; each sequence steps every B*c cycles.
     """
 
     fold: int
@@ -28,6 +29,7 @@ class Schedule:
     cycles_per_beat: int
     cycles_per_sequence_step: int
     first: int
+    drain: int                  #: cycles to empty the pipeline after the last beat (P - 1)
     call_overhead: int
     latency: int
     first_latency: int
@@ -35,7 +37,8 @@ class Schedule:
     def call_cycles(self, steps: int) -> int:
         """Cycles of one call (B sequences of ``steps`` steps), ap_start held high."""
         beats = steps * self.interleave
-        return self.first + (beats - 1) * self.cycles_per_beat + self.call_overhead
+        return (self.first + (beats - 1) * self.cycles_per_beat + self.drain
+                + self.call_overhead)
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Schedule:
@@ -44,16 +47,20 @@ class Schedule:
 
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
+        drain = f" + {self.drain}" if self.drain else ""
         doc["call_cycles"] = (f"{self.first} + (T*{self.interleave} - 1)*"
-                              f"{self.cycles_per_beat} + {self.call_overhead}")
+                              f"{self.cycles_per_beat}{drain} + {self.call_overhead}")
         return doc
 
 
-def schedule(*, k: int, fold: int, interleave: int, dense: bool = False) -> Schedule:
-    """The schedule of a design with ``k`` butterfly stages folded ``fold`` times."""
+def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
+             pipeline: int = 1) -> Schedule:
+    """The schedule of a design with ``k`` butterfly stages folded ``fold`` times
+    (or cut into ``pipeline`` stages)."""
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
-                    cycles_per_sequence_step=c * interleave, first=first,
-                    call_overhead=CALL_OVERHEAD, latency=c + 1, first_latency=first + 1)
+                    cycles_per_sequence_step=c * interleave, first=first, drain=pipeline - 1,
+                    call_overhead=CALL_OVERHEAD, latency=c + pipeline,
+                    first_latency=first + pipeline)

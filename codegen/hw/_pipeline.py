@@ -1,0 +1,66 @@
+"""Where the pipeline registers of the parallel datapath go.
+
+The recurrent loop h -> FWHT (k butterfly layers) -> acc (sign, 1/sqrt(2), U x,
+bias, rounding constant) -> saturate -> h is cut by P - 1 registers into P
+stages; B >= P interleaved sequences (C-slow) keep one step of some sequence
+entering every cycle.  Layers are numbered 1..k (butterfly stage j), k + 1
+(acc) and k + 2 (saturation); a cut j puts a register on layer j's outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+#: Relative logic depth of a layer: a butterfly stage is one adder, the acc sum
+#: a multi-operand adder tree, saturation a compare and select.
+BUTTERFLY_WEIGHT = 1
+ACC_WEIGHT = 2
+SAT_WEIGHT = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pipeline:
+    """P stages: ``cuts`` are the layers whose outputs are registered (P - 1 of them)."""
+
+    depth: int
+    layers: int                 #: k + 2
+    cuts: tuple[int, ...]
+
+    @property
+    def x_delay(self) -> int:
+        """Registers the input beat passes before the acc layer consumes it."""
+        return sum(1 for j in self.cuts if j <= self.layers - 2)
+
+    @property
+    def acc_registered(self) -> bool:
+        return (self.layers - 1) in self.cuts
+
+    def registered(self, stage: int) -> bool:
+        """Whether butterfly stage ``stage`` (1-based) has registered outputs."""
+        return stage in self.cuts
+
+
+def max_depth(k: int) -> int:
+    return k + 2
+
+
+def _weights(k: int) -> list[int]:
+    return [BUTTERFLY_WEIGHT] * k + [ACC_WEIGHT, SAT_WEIGHT]
+
+
+def place_cuts(k: int, depth: int, cut_bits: list[int]) -> Pipeline:
+    """The P - 1 cuts that minimise the deepest stage (by layer weight), then the
+    registered bits (``cut_bits[j - 1]``: bits a cut after layer j registers)."""
+    weights = _weights(k)
+    layers = len(weights)
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    for cuts in combinations(range(1, layers), depth - 1):
+        bounds = (0, *cuts, layers)
+        deepest = max(sum(weights[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
+        bits = sum(cut_bits[j - 1] for j in cuts)
+        key = (deepest, bits, cuts)
+        if best is None or key < best:
+            best = key
+    assert best is not None
+    return Pipeline(depth=depth, layers=layers, cuts=best[2])
