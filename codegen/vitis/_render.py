@@ -29,6 +29,7 @@ def _templates(top: str) -> tuple[tuple[str, str], ...]:
         ("top.cpp.j2", f"src/{top}.cpp"),
         ("tb.cpp.j2", f"tb/tb_{top}.cpp"),
         ("build_prj.tcl.j2", "build_prj.tcl"),
+        ("hls_config.cfg.j2", "hls_config.cfg"),
         ("README.md.j2", "README.md"),
     )
 
