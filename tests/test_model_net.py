@@ -269,6 +269,6 @@ def test_fused_cross_entropy_equals_torch() -> None:
     ref = logits.detach().clone().requires_grad_()
     want = torch.nn.functional.cross_entropy(ref.reshape(-1, 9), target.reshape(-1))
     want.backward()
-    assert abs(float(loss) - float(want)) < 1e-12
+    assert abs(loss.item() - want.item()) < 1e-12
     assert torch.allclose(logits.grad, ref.grad, rtol=0, atol=1e-14)
     assert torch.equal(pred, ref.argmax(-1))

@@ -27,6 +27,20 @@ from numba import njit
 #: the largest signed width whose integers float32 holds exactly (24-bit significand)
 FLOAT32_EXACT_BITS = 24
 
+_blas_threads: list[int] = []
+
+
+def limit_blas_threads(count: int) -> None:
+    """Let the BLAS behind the kernels' small matrix products (scipy's, which
+    numba's ``np.dot`` calls) use ``count`` threads, like torch."""
+    if _blas_threads == [count]:
+        return
+    import scipy.linalg.cython_blas  # noqa: F401  (load it, so that the limit applies)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=count, user_api="blas")
+    _blas_threads[:] = [count]
+
 
 def work_dtype(state_bits: int, log2_block: int, quantized: bool) -> np.dtype:
     """The cheapest exact dtype for the state and the FWHT stages.
@@ -83,13 +97,15 @@ def forward_kernel(x, u, b, rec, v, c, block, up, down, half, smax, quant, every
 
     Writes the states to ``hs`` ((T, n, B) if ``keep`` else (2, n, B)), the clamp
     mask to ``mask`` ((T, n, B) uint8, only when ``quant and keep``) and the
-    logits to ``y`` ((T, o, B) if ``every`` else (1, o, B)).
+    logits to ``y`` ((T, o, B) if ``every`` else (1, o, B)).  The input and
+    readout products of a step are small matrix products (BLAS): exact, as every
+    partial sum is on the grid.
     """
     steps, d, nb = x.shape
     n = u.shape[0]
     o = v.shape[0]
     f = np.zeros((n, nb), hs.dtype)
-    acc = np.empty(nb, x.dtype)
+    hp = np.empty((n, nb), y.dtype)
     for t in range(steps):
         cur = t if keep else t & 1
         if t > 0:
@@ -98,37 +114,31 @@ def forward_kernel(x, u, b, rec, v, c, block, up, down, half, smax, quant, every
                 for j in range(nb):
                     f[i, j] = hs[prev, i, j]
             _fwht_rows(f, block)
+        a = np.dot(u, x[t])  # (n, B): U x_t
         for i in range(n):
-            for j in range(nb):
-                acc[j] = 0.0
-            for k in range(d):
-                w = u[i, k]
-                if w != 0.0:
-                    for j in range(nb):
-                        acc[j] += w * x[t, k, j]
             bi = b[i]
             r = rec[i]
             if quant:
                 for j in range(nb):
-                    q = np.floor(((acc[j] + bi) + f[i, j] * r) * up + half)
+                    q = np.floor(((a[i, j] + bi) + f[i, j] * r) * up + half)
                     if keep:
                         mask[t, i, j] = 1 if abs(q) <= smax else 0
                     q = min(max(q, -smax), smax)
                     hs[cur, i, j] = q * down
             else:
                 for j in range(nb):
-                    hs[cur, i, j] = (acc[j] + bi) + f[i, j] * r
+                    hs[cur, i, j] = (a[i, j] + bi) + f[i, j] * r
         if every or t == steps - 1:
             ty = t if every else 0
+            for i in range(n):
+                for j in range(nb):
+                    hv = hs[cur, i, j]
+                    hp[i, j] = hv if hv > 0 else 0
+            yt = np.dot(v, hp)  # (o, B): V relu(h_t)
             for k in range(o):
                 ck = c[k]
                 for j in range(nb):
-                    y[ty, k, j] = ck
-                for i in range(n):
-                    w = v[k, i]
-                    if w != 0.0:
-                        for j in range(nb):
-                            y[ty, k, j] += w * max(hs[cur, i, j], 0.0)
+                    y[ty, k, j] = yt[k, j] + ck
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
@@ -141,7 +151,10 @@ def backward_kernel(x, u, rec, v, hs, mask, gy, ghs, has_ghs, quant, every, bloc
     o = v.shape[0]
     g = np.zeros((n, nb), gy.dtype)
     carry = np.zeros((n, nb), gy.dtype)
+    hp = np.empty((n, nb), gy.dtype)
     f = np.empty((n, nb), hs.dtype)
+    vt = np.ascontiguousarray(v.T)
+    ut = np.ascontiguousarray(u.T)
     for t in range(steps - 1, -1, -1):
         if has_ghs:
             for i in range(n):
@@ -152,22 +165,20 @@ def backward_kernel(x, u, rec, v, hs, mask, gy, ghs, has_ghs, quant, every, bloc
                 for j in range(nb):
                     g[i, j] = carry[i, j]
         if every or t == steps - 1:
-            ty = t if every else 0
+            gyt = gy[t if every else 0]
             for k in range(o):
                 s = 0.0
                 for j in range(nb):
-                    s += gy[ty, k, j]
+                    s += gyt[k, j]
                 gc[k] += s
-                for i in range(n):
-                    w = v[k, i]
-                    s = 0.0
-                    for j in range(nb):
-                        hv = hs[t, i, j]
-                        gk = gy[ty, k, j]
-                        if hv > 0.0:
-                            g[i, j] += w * gk
-                            s += gk * hv
-                    gv[k, i] += s
+            gr = np.dot(vt, gyt)  # (n, B): V^T dL/dy_t
+            for i in range(n):
+                for j in range(nb):
+                    hv = hs[t, i, j]
+                    hp[i, j] = hv if hv > 0 else 0
+                    if hv > 0:
+                        g[i, j] += gr[i, j]
+            gv += np.dot(gyt, hp.T)
         if quant:
             for i in range(n):
                 for j in range(nb):
@@ -188,18 +199,9 @@ def backward_kernel(x, u, rec, v, hs, mask, gy, ghs, has_ghs, quant, every, bloc
             for j in range(nb):
                 s += g[i, j]
             gb[i] += s
-            for k in range(d):
-                s = 0.0
-                for j in range(nb):
-                    s += g[i, j] * x[t, k, j]
-                gu[i, k] += s
+        gu += np.dot(g, x[t].T)
         if want_gx:
-            for k in range(d):
-                for i in range(n):
-                    w = u[i, k]
-                    if w != 0.0:
-                        for j in range(nb):
-                            gx[t, k, j] += w * g[i, j]
+            gx[t] += np.dot(ut, g)
         for i in range(n):
             r = rec[i]
             for j in range(nb):

@@ -57,6 +57,7 @@ class _Fused(torch.autograd.Function):
         mask = np.empty((steps, n, batch) if quant and keep else (1, 1, 1), np.uint8)
         y = np.empty((steps if spec.every else 1, o, batch), x.numpy().dtype)
         frac = spec.state_frac if quant else 0
+        _kernels.limit_blas_threads(torch.get_num_threads())
         xn = _np(x)
         un = _np(u)
         vn = _np(v)
