@@ -1,5 +1,6 @@
-"""Post-route clock and cells of emitted designs: Yosys synth_ecp5 + nextpnr-ecp5
-(LFE5U-85F) inside the registered three-pin harness (codegen/tools/_harness.py).
+"""Post-route clock and cells of emitted designs: Yosys + nextpnr for ECP5
+(LFE5U-85F) and iCE40 (UP5K) inside the registered three-pin harness
+(codegen/tools/_harness.py), plus Yosys synth_xilinx cells.
 
     .venv/bin/python bench/bench_pnr.py                 # every configuration below
     .venv/bin/python bench/bench_pnr.py --only n16_p1,n16_p6
@@ -26,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from codegen import EmitOptions, render, write_project  # noqa: E402
 from codegen.estimate import board, estimate  # noqa: E402
-from codegen.tools import place_route_ecp5  # noqa: E402
-from model import random_ir  # noqa: E402
+from codegen.tools import place_route, synthesize  # noqa: E402
+from model import load_ir, random_ir  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "pnr_ecp5.json"
 BUILD = ROOT / "build" / "bench_pnr"
@@ -41,16 +42,21 @@ class Config:
     pipeline: int = 1
     interleave: int = 1
     fold: int = 1
+    arch: str = "parallel"
     d: int = 10
     outputs: int = 9
     seed: int = 1
+    ir_path: str | None = None     #: a committed IR instead of a random one
+    families: tuple[str, ...] = ("ecp5",)
 
     def ir(self):  # type: ignore[no-untyped-def]
+        if self.ir_path:
+            return load_ir(ROOT / self.ir_path)
         return random_ir(hidden=self.n, block_size=self.m, input_dim=self.d,
                          outputs=self.outputs, seed=self.seed, name=f"pnr_{self.name}")
 
     def options(self) -> EmitOptions:
-        return EmitOptions(target="verilog", pipeline=self.pipeline,
+        return EmitOptions(target="verilog", pipeline=self.pipeline, arch=self.arch,  # type: ignore[arg-type]
                            interleave=self.interleave, fold=self.fold)
 
 
@@ -60,6 +66,11 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n16_p6_b6", n=16, m=16, pipeline=6, interleave=6),
     Config(name="n32_p1", n=32, m=32),
     Config(name="n32_p7_b7", n=32, m=32, pipeline=7, interleave=7),
+    Config(name="n16_stream_b2", n=16, m=16, arch="stream", interleave=2,
+           families=("ecp5", "ice40", "xc7")),
+    # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
+    Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,
+           ir_path="examples/copy200", families=("ice40", "ecp5", "xc7")),
 )
 
 
@@ -75,14 +86,30 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     project = json.loads(files["project.json"])  # type: ignore[arg-type]
     sources = [folder / "project" / s for s in project["sources"]]
     start = time.perf_counter()
-    res = place_route_ecp5(sources, top=project["top"], workdir=folder / "pnr", clock_ns=5.0)
-    est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
-                   interleave=cfg.interleave, fold=cfg.fold)
-    return {"key": key, "n": cfg.n, "m": cfg.m, "pipeline": cfg.pipeline,
-            "interleave": cfg.interleave, "fold": cfg.fold, "d": cfg.d, "outputs": cfg.outputs,
-            "cycles_per_step": est.timing.cycles_per_step, **res.to_json(),
-            "wall_s": round(time.perf_counter() - start, 1),
-            "estimate_xc7": {"lut": est.lut, "ff": est.ff}}
+    row: dict[str, object] = {
+        "key": key, "n": cfg.n, "m": cfg.m, "pipeline": cfg.pipeline, "arch": cfg.arch,
+        "interleave": cfg.interleave, "fold": cfg.fold, "d": cfg.d, "outputs": cfg.outputs,
+        "cycles_per_step": int(project["design"]["schedule"]["cycles_per_beat"])}
+    parts = {"ecp5": "LFE5U-85F-6BG381C", "ice40": "iCE40UP5K-SG48"}
+    for family in cfg.families:
+        print(f"#   {family} ...", file=sys.stderr, flush=True)
+        if family == "xc7":
+            syn = synthesize(sources, top=project["top"], family="xc7",
+                             workdir=folder / "xc7")
+            row["xc7"] = syn.to_json()
+            continue
+        try:
+            res = place_route(sources, top=project["top"], family=family, part=parts[family],
+                              workdir=folder / family, clock_ns=5.0)
+            row[family] = res.to_json()
+        except Exception as exc:  # noqa: BLE001 - a failing run is recorded, not fatal
+            row[family] = {"error": " ".join(str(exc).split())}
+    row["wall_s"] = round(time.perf_counter() - start, 1)
+    if cfg.arch == "parallel":
+        est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
+                       interleave=cfg.interleave, fold=cfg.fold)
+        row["estimate_xc7"] = {"lut": est.lut, "ff": est.ff}
+    return row
 
 
 def main() -> int:
@@ -95,27 +122,46 @@ def main() -> int:
         if args.only and cfg.name not in args.only.split(","):
             continue
         print(f"# {cfg.name} ...", file=sys.stderr, flush=True)
+        old = stored.get(cfg.name, {})
+        if old and "ecp5" not in old and "synth" in old:    # rows of the first layout
+            old = {**{k: v for k, v in old.items() if k not in ("family", "fmax_mhz", "synth",
+                                                               "seconds", "utilization")},
+                   "ecp5": {k: old[k] for k in ("fmax_mhz", "synth", "seconds") if k in old}}
+            stored[cfg.name] = old
         stored[cfg.name] = run(cfg, stored)
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         tmp = RESULTS.with_suffix(".tmp")
         tmp.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
         os.replace(tmp, RESULTS)
-        r = stored[cfg.name]
-        print(f"# {cfg.name}: {r['fmax_mhz']} MHz, {r['synth']['lut']} LUT4 "  # type: ignore[index]
-              f"({r['wall_s']} s)", file=sys.stderr, flush=True)
-    print("| design | n | m | P | B | LUT4 | CCU2C | FF | DSP | Fmax (MHz) | steps/s per design "
-          "| synth+P&R s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print(f"# {cfg.name}: done ({stored[cfg.name]['wall_s']} s)", file=sys.stderr, flush=True)
+    table(stored)
+    return 0
+
+
+def table(stored: dict[str, dict[str, object]]) -> None:
+    print("| design | arch | n | P | B | cycles/step | family | LUT (LUT4) | carry | FF | RAM "
+          "| DSP | Fmax MHz | M steps/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in CONFIGS:
         r = stored.get(cfg.name)
         if not r:
             continue
-        s = r["synth"]
-        rate = float(r["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[arg-type]
-        print(f"| {cfg.name} | {r['n']} | {r['m']} | {r['pipeline']} | {r['interleave']} | "
-              f"{s['lut']} | {s['carry']} | {s['ff']} | {s['dsp']} | {r['fmax_mhz']} | "  # type: ignore[index]
-              f"{rate / 1e6:.1f} M | {r['wall_s']} |")
-    return 0
+        for family in ("xc7", "ecp5", "ice40"):
+            f = r.get(family)
+            if not isinstance(f, dict):
+                continue
+            head = (f"| {cfg.name} | {r.get('arch', 'parallel')} | {r['n']} | {r['pipeline']} | "
+                    f"{r['interleave']} | {r['cycles_per_step']} | {family} |")
+            if "error" in f:
+                print(f"{head} failed: {f['error'][:80]} |||||||")
+                continue
+            s = f["synth"] if "synth" in f else f
+            ram = s.get("ebr4k") or s.get("bram36") or 0
+            ram = f"{ram} + {s['lutram']} LUTRAM" if s.get("lutram") else ram
+            fmax = f.get("fmax_mhz")
+            rate = f"{float(fmax) / int(r['cycles_per_step']):.2f}" if fmax else "-"
+            print(f"{head} {s['lut']} | {s['carry']} | {s['ff']} | {ram} | {s['dsp']} | "
+                  f"{fmax or '-'} | {rate} |")
 
 
 if __name__ == "__main__":

@@ -18,5 +18,10 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pipeline", type=positive_int, default=1,
                    help="P: pipeline stages in the recurrent loop (1..log2 m + 2); needs "
                         "--interleave >= P sequences to keep one step entering per cycle")
+    p.add_argument("--arch", choices=("parallel", "stream"), default="parallel",
+                   help="parallel: every element each cycle; stream: one element per cycle "
+                        "through delay-feedback butterflies (n cycles per step)")
+    p.add_argument("--lanes", type=positive_int, default=1,
+                   help="L: elements per cycle of --arch stream (1 so far)")
     p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
                    help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")

@@ -68,9 +68,14 @@ def sshift(name: str, width: int, shift: int, to: int) -> str:
     return f"{{{{{to - keep}{{{name}[{width - 1}]}}}}, {body}}}"
 
 
+def vhex(value: int, width: int) -> str:
+    """An unsigned sized Verilog hex literal of a (non-negative) packed word."""
+    return f"{width}'h{int(value):x}"
+
+
 FILTERS = {
     "cpp_int": cpp_int, "cpp_list": cpp_list, "neg": cpp_neg, "addop": cpp_addop,
-    "shl": cpp_shl, "vlit": vlit, "sext": sext, "zext": zext, "sshift": sshift,
+    "shl": cpp_shl, "vlit": vlit, "vhex": vhex, "sext": sext, "zext": zext, "sshift": sshift,
 }
 
 

@@ -78,3 +78,25 @@ def test_pipeline_cuts_balance_the_loop() -> None:
         deepest = max(sum(weights[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
         assert deepest == max(2, -(-sum(weights) // P)) if P < k + 2 else deepest == 2
         assert all(1 <= j <= k + 1 for j in p.cuts)
+
+
+def test_stream_options_and_plan() -> None:
+    """The ring is B*n elements; B must cover the transform and update latency."""
+    from codegen.hw import describe
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=2, outputs=1)
+    with pytest.raises(FlowError, match=re.escape("needs --interleave >= 2")):
+        check_options(ir, EmitOptions(target="verilog", arch="stream"))
+    with pytest.raises(FlowError, match="one lane so far"):
+        check_options(ir, EmitOptions(target="verilog", arch="stream", interleave=2, lanes=2))
+    with pytest.raises(FlowError, match="--lanes applies"):
+        check_options(ir, EmitOptions(target="verilog", lanes=2))
+    d = describe(ir, EmitOptions(target="verilog", arch="stream", interleave=2))
+    st = d.stream
+    assert st is not None
+    assert [s.delay for s in st.stages] == [8, 4, 2, 1]
+    # entry register + sum(D_s + 1) + the accumulator register = m + k + 1
+    assert st.update_latency == 16 + 4 + 1
+    assert st.state_delay + st.update_latency == 2 * 16
+    assert d.schedule.cycles_per_beat == 16 and d.schedule.drain == st.update_latency + 15
+    assert {m.name for m in d.memories} >= {"rom_u", "rom_v", "rom_sb", "state"}

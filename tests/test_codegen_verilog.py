@@ -95,6 +95,13 @@ LINT_CONFIGS = [
                             seed=8), {"pipeline": 4, "interleave": 6}),
     ("p3_m1", dict(hidden=4, block_size=1, input_dim=2, outputs=1, seed=9),
      {"pipeline": 2, "interleave": 3}),
+    ("stream_b2", dict(hidden=16, input_dim=3, outputs=2, seed=10),
+     {"arch": "stream", "interleave": 2}),
+    ("stream_blocks_b1_last", dict(hidden=32, block_size=4, input_dim=2, outputs=3,
+                                   readout="last", seed=11), {"arch": "stream"}),
+    ("stream_m1", dict(hidden=8, block_size=1, input_dim=2, outputs=2, seed=12,
+                       input_format=FixedFormat(width=3, frac=3, signed=False)),
+     {"arch": "stream"}),
 ]
 
 

@@ -49,6 +49,14 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"pipeline": 3, "interleave": 4}),
     "n32_binary_p7_b7_sat": (dict(hidden=32, input_dim=2, outputs=3, seed=28,
                                   state_format=SMALL_STATE), {"pipeline": 7, "interleave": 7}),
+    # streaming: one element per cycle through delay-feedback butterflies
+    "n16_binary_stream_b2_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=29,
+                                      state_format=SMALL_STATE),
+                                 {"arch": "stream", "interleave": 2}),
+    "n32_block8_stream_b1_last_unsigned": (
+        dict(hidden=32, block_size=8, input_dim=3, outputs=3, readout="last", seed=30,
+             input_format=FixedFormat(width=5, frac=5, signed=False)),
+        {"arch": "stream", "interleave": 1}),
 }
 VECTORS = 24
 
@@ -99,17 +107,22 @@ def test_cycles_match_schedule(name: str) -> None:
     ir_kw, opts = CONFIGS[name]
     k = (ir_kw.get("block_size") or ir_kw["hidden"]).bit_length() - 1
     F, B, P = opts.get("fold", 1), opts.get("interleave", 1), opts.get("pipeline", 1)
+    n, m = ir_kw["hidden"], ir_kw.get("block_size") or ir_kw["hidden"]
     folded = F > 1 and k > 0 and opts.get("datapath", "hadamard") == "hadamard"
     c = k * F + 1 if folded else 1                    # cycles per beat
     first = k * F if folded else 1
+    drain = P - 1
+    if opts.get("arch") == "stream":
+        c, first = n, 1                               # one element per cycle
+        drain = (m + k + 1) + n - 1                   # L_u, then the step's other elements
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
-    assert timing["call_periods"] == [first + (T * B - 1) * c + (P - 1) + 3]
+    assert timing["call_periods"] == [first + (T * B - 1) * c + drain + 3]
     assert res.project.schedule["cycles_per_beat"] == c
 
 
 @pytest.mark.parametrize("name", ["n4_binary_f1", "n16_block4_f2_b2_floor", "n32_binary_f2_sat",
-                                  "n32_binary_p7_b7_sat"])
+                                  "n32_binary_p7_b7_sat", "n16_binary_stream_b2_sat"])
 def test_saturation_is_exercised(name: str) -> None:
     """The sequences the bench drove push these small-state designs into saturation
     (the bench counts saturated state elements of exactly what it sent), so the

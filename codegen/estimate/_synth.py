@@ -43,5 +43,5 @@ def measure(ir: DeploymentIR, est: Estimate, build: str | os.PathLike[str],
             raise FlowError(f"--pnr places and routes iCE40 designs only; board "
                             f"{est.board.key!r} is {est.board.family}")
         fmax = place_route_ice40(sources, top=top, part=est.board.part,
-                                 workdir=base / "pnr", clock_ns=est.timing.clock_ns)
+                                 workdir=base / "pnr", clock_ns=est.timing.clock_ns).fmax_mhz
     return result, fmax

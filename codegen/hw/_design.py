@@ -30,6 +30,7 @@ from ._network import (
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
 from ._schedule import Schedule, schedule
+from ._stream import Stream, stream_plan
 
 #: Name of the top function / module every target exports.
 TOP = "hadamrnn_top"
@@ -115,6 +116,26 @@ class Memory:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Rom:
+    """A table indexed by state element: ``words[i]`` packs ``fields`` values of
+    ``field_width`` bits (two's complement), field f at bits [f*w +: w]."""
+
+    name: str
+    field_width: int
+    fields: int
+    words: tuple[int, ...]
+
+    @property
+    def width(self) -> int:
+        return self.field_width * self.fields
+
+
+def pack_fields(values: list[int], width: int) -> int:
+    mask = (1 << width) - 1
+    return sum((int(v) & mask) << (f * width) for f, v in enumerate(values))
+
+
+@dataclass(frozen=True, kw_only=True)
 class Multiplier:
     """A true multiplier (none today: every product is shift-add)."""
 
@@ -146,6 +167,8 @@ class Design:
     memories: tuple[Memory, ...]
     multipliers: tuple[Multiplier, ...]
     pipeline: Pipeline
+    stream: Stream | None               #: the streaming plan (``--arch stream``)
+    roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
     schedule: Schedule
     tb_sequences: int                   #: test-bench sequences (whole calls of B)
     tb_steps: int
@@ -153,6 +176,10 @@ class Design:
     @property
     def folded(self) -> bool:
         return self.geometry.ticks > 0
+
+    @property
+    def streaming(self) -> bool:
+        return self.stream is not None
 
     @property
     def pipelined(self) -> bool:
@@ -218,6 +245,24 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     b = options.interleave
     cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
+    stream = roms = None
+    memories: tuple[Memory, ...] = ()
+    if options.arch == "stream":
+        stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b)
+        p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+        roms = (
+            Rom(name="u", field_width=p_u, fields=g.d,
+                words=tuple(pack_fields(list(U[i]), p_u) for i in range(g.n))),
+            Rom(name="v", field_width=p_v, fields=g.outputs,
+                words=tuple(pack_fields(list(V[:, i]), p_v) for i in range(g.n))),
+            Rom(name="sb", field_width=g.S + 1, fields=1,
+                words=tuple(pack_fields([int(ir.state_bias[i]) * 2 + (sign[i] < 0)], g.S + 1)
+                            for i in range(g.n))),
+        )
+        memories = (*(Memory(name=f"rom_{r.name}", words=g.n, width=r.width) for r in roms),
+                    Memory(name="state", words=stream.state_delay, width=g.S),
+                    *(Memory(name=f"sdf{s.index}", words=s.delay, width=s.width_out)
+                      for s in stream.stages))
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
         geometry=g, stages=stages, fold_units=units, fold_writes=writes,
@@ -226,8 +271,9 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         update_rows=tuple(rows), readout_rows=readout,
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
-        memories=(), multipliers=(), pipeline=pipeline,
+        memories=memories, multipliers=(), pipeline=pipeline, stream=stream,
+        roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
-                          pipeline=options.pipeline),
+                          pipeline=options.pipeline, stream=stream, n=g.n),
         tb_sequences=-(-options.tb_sequences // b) * b,
         tb_steps=sequence_steps(ir, options.tb_steps))

@@ -9,6 +9,8 @@ from model import DeploymentIR, FlowError
 
 Datapath = Literal["hadamard", "dense"]
 DATAPATHS: tuple[str, ...] = ("hadamard", "dense")
+Arch = Literal["parallel", "stream"]
+ARCHS: tuple[str, ...] = ("parallel", "stream")
 MAX_INTERLEAVE = 64
 
 
@@ -23,6 +25,8 @@ class EmitOptions:
     clock_ns: float = 10.0
     datapath: Datapath = "hadamard"
     pipeline: int = 1
+    arch: Arch = "parallel"
+    lanes: int = 1
     tb_sequences: int = 16
     tb_steps: int | None = None
     tb_seed: int = 0
@@ -46,6 +50,12 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
             f"of a stage (hidden/2); valid folds: {', '.join(map(str, folds))}")
     if options.datapath == "dense" and options.fold != 1:
         raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {options.fold}")
+    if options.arch not in ARCHS:
+        raise FlowError(f"--arch {options.arch!r} is unknown; valid: {', '.join(ARCHS)}")
+    if options.arch == "stream":
+        _check_stream(ir, options)
+    elif options.lanes != 1:
+        raise FlowError("--lanes applies to --arch stream only")
     depth = ir.log2_block + 2
     if options.pipeline != 1:
         if options.datapath != "hadamard" or options.fold != 1:
@@ -66,6 +76,22 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
         raise FlowError(f"--tb-sequences {options.tb_sequences} must be >= 1")
     if options.tb_steps is not None and not 1 <= options.tb_steps <= MAX_STEPS:
         raise FlowError(f"--tb-steps {options.tb_steps} must be in [1, {MAX_STEPS}]")
+
+
+def _check_stream(ir: DeploymentIR, options: EmitOptions) -> None:
+    from ._stream import stream_plan
+
+    if options.lanes != 1:
+        raise FlowError(f"--lanes {options.lanes}: the streaming datapath has one lane so far; "
+                        "use --lanes 1")
+    if options.fold != 1 or options.pipeline != 1 or options.datapath != "hadamard":
+        raise FlowError("--arch stream takes no --fold, --pipeline or --datapath dense")
+    plan = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,
+                       interleave=options.interleave)
+    if options.interleave < plan.min_interleave:
+        raise FlowError(
+            f"--arch stream needs --interleave >= {plan.min_interleave} here: the transform "
+            f"and update take {plan.update_latency} cycles, a step {ir.hidden}")
 
 
 #: Longest sequence a test bench or a latency figure is drawn for.

@@ -4,7 +4,10 @@ same formulas in prose; ``python -m sim run`` measures them)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._stream import Stream
 
 #: Cycles a call spends besides its beats: the final output handshake, the
 #: ap_done cycle and the restart cycle (``ap_start`` held high).
@@ -54,9 +57,18 @@ class Schedule:
 
 
 def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
-             pipeline: int = 1) -> Schedule:
+             pipeline: int = 1, stream: Stream | None = None, n: int = 1) -> Schedule:
     """The schedule of a design with ``k`` butterfly stages folded ``fold`` times
     (or cut into ``pipeline`` stages)."""
+    if stream is not None:
+        # One element per cycle: a beat every n cycles; after the last beat its
+        # step still streams n - 1 elements and the readout trails by L_u.
+        c = n // stream.lanes
+        return Schedule(fold=1, interleave=interleave, ticks=0, cycles_per_beat=c,
+                        cycles_per_sequence_step=c * interleave, first=1,
+                        drain=stream.update_latency + c - 1, call_overhead=CALL_OVERHEAD,
+                        latency=c + stream.update_latency,
+                        first_latency=c + stream.update_latency)
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)

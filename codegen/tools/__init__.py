@@ -12,6 +12,7 @@ from ._yosys import (
     parse_stat_json,
     parse_stat_modules,
     parse_stat_text,
+    place_route,
     place_route_ecp5,
     place_route_ice40,
     require_yosys,
@@ -22,7 +23,8 @@ from ._yosys import (
 __all__ = [
     "PnrResult", "SynthResult", "YosysError", "classify", "harness", "nextpnr_ecp5",
     "nextpnr_ice40", "parse_stat_json",
-    "parse_stat_modules", "parse_stat_text", "place_route_ecp5", "place_route_ice40", "ports",
+    "parse_stat_modules", "parse_stat_text", "place_route", "place_route_ecp5",
+    "place_route_ice40", "ports",
     "require_yosys",
     "synthesize", "yosys_command",
 ]

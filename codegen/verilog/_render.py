@@ -14,15 +14,27 @@ MODULES: dict[str, str] = {
     "update": "hadamrnn_update",
     "readout": "hadamrnn_readout",
     "top": "hadamrnn_top",
+    "delay": "hadamrnn_delay",
 }
-SOURCES: tuple[str, ...] = tuple(f"rtl/{name}.v" for name in MODULES.values())
+#: Modules of each architecture, in source order: (role, template).
+ARCH_MODULES: dict[str, tuple[tuple[str, str], ...]] = {
+    "parallel": (("recur", "recur.v.j2"), ("update", "update.v.j2"),
+                 ("readout", "readout.v.j2"), ("top", "top.v.j2")),
+    "stream": (("delay", "delay.v.j2"), ("top", "stream_top.v.j2")),
+}
+SOURCES: tuple[str, ...] = tuple(f"rtl/{MODULES[role]}.v" for role, _ in ARCH_MODULES["parallel"])
+
+
+def sources(arch: str) -> list[str]:
+    return [f"rtl/{MODULES[role]}.v" for role, _ in ARCH_MODULES[arch]]
 
 
 def render(design: Design) -> dict[str, Content]:
     """The RTL project of ``design``.  Pure and deterministic."""
-    sources = {
+    arch = design.options.arch
+    files = {
         f"rtl/{MODULES[role]}.v": render_template(
-            TARGET, f"{role}.v.j2", c=design, module=MODULES[role], modules=MODULES)
-        for role in MODULES
+            TARGET, template, c=design, module=MODULES[role], modules=MODULES)
+        for role, template in ARCH_MODULES[arch]
     }
-    return project_files(design, sources, target=TARGET, top_sources=list(SOURCES))
+    return project_files(design, files, target=TARGET, top_sources=sources(arch))
