@@ -24,7 +24,7 @@ RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
 #: The primitive quantities of :class:`codegen._estimate_model.Part` that cost LUTs.
 FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "dense_out", "mux", "wreg",
-                             "logic", "relu", "state")
+                             "logic", "relu", "state", "ram", "rom")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +41,10 @@ class Coefficients:
 COEFFICIENTS: dict[str, Coefficients] = {
     "xc7": Coefficients(lut={"add2": 0.938, "sum": 0.970, "sum_out": 0.0, "dense": 0.817,
                              "dense_out": 0.765, "mux": 1.554, "wreg": 0.233, "logic": 0.069,
-                             "relu": 1.230, "state": 0.999}, lut_fixed=20.0, carry_bits=4),
+                             "relu": 1.230, "state": 0.999,
+                             # streaming memories (not fitted): RAM32M holds 32 x 6 bits in
+                             # 4 LUTs; a 64-word ROM bit is one LUT6
+                             "ram": 0.67, "rom": 1.0}, lut_fixed=20.0, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
@@ -154,7 +157,8 @@ def features(part: Part) -> dict[str, float]:
     return {"add2": part.add2_bits, "sum": part.sum_bits, "sum_out": part.sum_out_bits,
             "dense": part.dense_bits, "dense_out": part.dense_out_bits,
             "mux": part.mux_bits, "wreg": part.wreg_bits,
-            "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits}
+            "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits,
+            "ram": part.ram_units, "rom": part.rom_units}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:
@@ -178,8 +182,12 @@ BRAM36_BITS = 36 * 1024
 
 
 def memory_blocks(design: Design) -> float:
-    """36 Kb block RAMs the design's memories need (whole 18 Kb halves)."""
-    halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories)
+    """36 Kb block RAMs of the design's memories longer than the LUT-memory limit
+    (whole 18 Kb halves); shorter ones are LUTs (counted in ``structure``)."""
+    from ._structure import LUT_MEMORY_WORDS
+
+    halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories
+                 if m.words > LUT_MEMORY_WORDS)
     return halves / 2
 
 
@@ -193,9 +201,10 @@ def estimate(
     datapath: str = "hadamard",
     steps: int | None = None,
     pipeline: int = 1,
+    arch: str = "parallel",
 ) -> Estimate:
     """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
-    options = EmitOptions(target="verilog", fold=fold, interleave=interleave,
+    options = EmitOptions(target="verilog", fold=fold, interleave=interleave, arch=arch,  # type: ignore[arg-type]
                           part=board.part, clock_ns=clock_ns, pipeline=pipeline,
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:

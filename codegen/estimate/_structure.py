@@ -41,6 +41,9 @@ class Part:
     state_bits: int = 0        #: state register bits with their clear / shift select
     reg_bits: int = 0          #: flip-flops
     unread_bits: int = 0       #: of those, bits nothing reads (removed when flattened)
+    ram_units: int = 0         #: distributed-RAM delay lines: ceil(words / 32) x width
+    rom_units: int = 0         #: LUT ROMs: ceil(words / 64) x width
+    bram_halves: int = 0       #: 18 Kb block-RAM halves of the memories too big for LUTs
     adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
 
     def add2(self, count: int, width: int) -> None:
@@ -62,9 +65,28 @@ class Part:
             self.add2_bits += max(bits) if bits else 0
         self.adders += max(t - 1, 0)
 
+    def memory(self, words: int, width: int, *, rom: bool = False) -> None:
+        """A delay line (``rom`` False) or a table read by element index.  Up to
+        two words are flip-flops; up to :data:`LUT_MEMORY_WORDS` LUT memory; more
+        block RAM in 18 Kb halves."""
+        if words <= 2 and not rom:
+            self.reg_bits += words * width
+        elif words <= LUT_MEMORY_WORDS:
+            if rom:
+                self.rom_units += -(-words // 64) * width
+            else:
+                self.ram_units += -(-words // 32) * width
+        else:
+            self.bram_halves += -(-words * width // BRAM18_BITS)
+
     def mux(self, fan_in: int, bits: int) -> None:
         """A ``fan_in``:1 select written as a chain of ``(tick == t) ? a :`` levels."""
         self.mux_bits += max(fan_in - 1, 0) * bits
+
+
+#: Memories up to this many words stay in LUTs; longer ones go to block RAM.
+LUT_MEMORY_WORDS = 64
+BRAM18_BITS = 18 * 1024
 
 
 def structure(design: Design) -> list[Part]:
@@ -77,6 +99,8 @@ def structure(design: Design) -> list[Part]:
 
 @lru_cache(maxsize=256)
 def _structure(design: Design) -> tuple[Part, ...]:
+    if design.stream is not None:
+        return _stream_structure(design)
     g = design.geometry
     n, S, B = g.n, g.S, g.interleave
     parts: list[Part] = []
@@ -156,3 +180,51 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)
     return tuple(parts)
+
+
+def _stream_structure(design: Design) -> tuple[Part, ...]:
+    """The streaming datapath (docs/schedule.md): one element per cycle."""
+    g, st = design.geometry, design.stream
+    assert st is not None
+    ir = design.ir
+    p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+    rec = Part(name="recurrent")
+    rec.logic_bits += g.S                    # a fresh sequence's state reads as 0
+    rec.reg_bits += g.S                      # the entry register
+    for sd in st.stages:
+        rec.add2(2, sd.width_out)            # sum and difference
+        rec.mux(2, 2 * sd.width_out)         # delay-line input and output selects
+        rec.reg_bits += sd.width_out
+        rec.memory(sd.delay - 1 if sd.delay > 2 else sd.delay, sd.width_out)
+    rec.detail = (f"{len(st.stages)} delay-feedback stages, delays "
+                  f"{[sd.delay for sd in st.stages]}")
+    upd = Part(name="update")
+    upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
+    upd.add2(1, g.AW)                        # the sign from ROM: negate or not
+    ipw = g.input_product_width
+    ux = [(min(g.W + b, ipw), 0, False) for _ in design.used_inputs for b in range(p_u)]
+    upd.sum(ux, ipw)
+    upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
+            constant=g.round_half != 0)
+    upd.logic_bits += 2 * g.SW + g.S         # saturation
+    upd.reg_bits += g.QW + design.roms[0].width + design.roms[2].width
+    upd.memory(g.n, design.roms[0].width, rom=True)
+    upd.memory(g.n, design.roms[2].width, rom=True)
+    upd.detail = f"one element per cycle, U row of {g.d} x {p_u} b from ROM"
+    rd = Part(name="readout")
+    for _ in range(g.outputs):
+        rd.sum([(g.S - 1 + b, 0, False) for b in range(p_v)] + [(g.OW, 0, True)], g.OW)
+        rd.mux(2, g.OW)
+    rd.relu_bits += g.S - 1
+    rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
+    rd.memory(g.n, design.roms[1].width, rom=True)
+    rd.detail = f"{g.outputs} accumulators at {g.OW} b, V column from ROM"
+    top = Part(name="top")
+    dw = g.d * g.W
+    ew = max(1, (g.n - 1).bit_length())
+    top.reg_bits += dw + st.records * (dw + 4) + ew + g.interleave + 8 + (
+        2 * g.BW if g.interleave > 1 else 0)
+    top.memory(st.state_delay - 1 if st.state_delay > 2 else st.state_delay, g.S)
+    top.detail = (f"ring of {g.interleave} x {g.n} elements, state delay line "
+                  f"{st.state_delay} x {g.S} b, {st.records} step records")
+    return (rec, upd, rd, top)
