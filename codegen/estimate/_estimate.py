@@ -92,6 +92,7 @@ class Estimate:
     fold: int
     interleave: int
     pipeline: int
+    arch: str
     board: Board
     components: tuple[ComponentCost, ...]
     lut: int
@@ -131,7 +132,7 @@ class Estimate:
         return {
             "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
             "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
-            "pipeline": self.pipeline,
+            "pipeline": self.pipeline, "arch": self.arch,
             "board": self.board.key, "part": self.board.part,
             "resources": {k: round(v, 2) for k, v in self.used().items()},
             "carry": self.carry,
@@ -202,9 +203,11 @@ def estimate(
     steps: int | None = None,
     pipeline: int = 1,
     arch: str = "parallel",
+    lanes: int = 1,
 ) -> Estimate:
     """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
     options = EmitOptions(target="verilog", fold=fold, interleave=interleave, arch=arch,  # type: ignore[arg-type]
+                          lanes=lanes,
                           part=board.part, clock_ns=clock_ns, pipeline=pipeline,
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:
@@ -224,7 +227,8 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
     carry = sum(c.carry for c in comps)
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
-        fold=fold, interleave=interleave, pipeline=options.pipeline, board=board,
+        fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
+        board=board,
         components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design),
         uram=0, dsp=len(design.multipliers),

@@ -6,12 +6,12 @@ import json
 import os
 from pathlib import Path
 
-from model import DeploymentIR, FlowError
+from model import DeploymentIR
 
 from .._targets import render
 from ..hw import EmitOptions
 from ..project import PROJECT_JSON, write_project
-from ..tools import SynthResult, place_route_ice40, synthesize
+from ..tools import SynthResult, place_route, synthesize
 from ._estimate import Estimate
 
 
@@ -20,7 +20,8 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
     """Render the Verilog target for ``est``'s schedule into ``out``."""
     options = EmitOptions(target="verilog", fold=est.fold, interleave=est.interleave,
                           part=est.board.part, clock_ns=est.timing.clock_ns,
-                          datapath=est.datapath, pipeline=est.pipeline)  # type: ignore[arg-type]
+                          datapath=est.datapath, pipeline=est.pipeline,
+                          arch=est.arch)  # type: ignore[arg-type]
     files = render(ir, options)
     project = json.loads(files[PROJECT_JSON])
     sources, top = list(project["sources"]), str(project["top"])
@@ -31,17 +32,20 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
 def measure(ir: DeploymentIR, est: Estimate, build: str | os.PathLike[str],
             *, pnr: bool = False) -> tuple[SynthResult, float | None]:
     """Emit, synthesize with Yosys for the board's family, optionally place and
-    route (iCE40 only).  Returns the cell counts and Fmax in MHz (or None)."""
-    base = Path(build) / f"{est.datapath}_f{est.fold}_b{est.interleave}"
+    route (nextpnr-ice40 for iCE40 boards, else nextpnr-ecp5 on an LFE5U-85F, the
+    open stand-in).  Returns the cell counts and Fmax in MHz (or None)."""
+    base = Path(build) / (f"{est.arch}_{est.datapath}_f{est.fold}_p{est.pipeline}"
+                          f"_b{est.interleave}")
     sources, top = emit_rtl(ir, est, base / "rtl")
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path(build) / "cache")
     result = synthesize(sources, top=top, family=est.board.family, workdir=base / "yosys",
                         cache_dir=cache)
     fmax = None
     if pnr:
-        if est.board.family != "ice40":
-            raise FlowError(f"--pnr places and routes iCE40 designs only; board "
-                            f"{est.board.key!r} is {est.board.family}")
-        fmax = place_route_ice40(sources, top=top, part=est.board.part,
-                                 workdir=base / "pnr", clock_ns=est.timing.clock_ns).fmax_mhz
+        if est.board.family == "ice40":
+            fmax = place_route(sources, top=top, family="ice40", part=est.board.part,
+                               workdir=base / "pnr", clock_ns=est.timing.clock_ns).fmax_mhz
+        else:
+            fmax = place_route(sources, top=top, family="ecp5", part="LFE5U-85F-6BG381C",
+                               workdir=base / "pnr_ecp5", clock_ns=est.timing.clock_ns).fmax_mhz
     return result, fmax
