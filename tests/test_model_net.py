@@ -209,22 +209,29 @@ def test_float_state_model_exports_and_its_exact_mode_matches() -> None:
 # ------------------------------------------------------------------ gradients
 
 
-@pytest.mark.parametrize("hardware_exact", [True, False])
-def test_fused_loop_gradients_equal_stepwise_autograd(hardware_exact: bool) -> None:
+@pytest.mark.parametrize(("hardware_exact", "extra"), [
+    (True, {}), (False, {}), (True, {"readout": "last"}), (True, {"vocab": 7}),
+    (False, {"vocab": 7, "readout": "last"})])
+def test_fused_loop_gradients_equal_stepwise_autograd(hardware_exact: bool, extra: dict) -> None:
     torch.manual_seed(3)
     net = HadamRNN(input_dim=3, hidden=16, outputs=4, block_size=8,
                    input_format=FixedFormat(width=8, frac=5),
-                   state_format=FixedFormat(width=10, frac=6), hardware_exact=hardware_exact)
+                   state_format=FixedFormat(width=10, frac=6), hardware_exact=hardware_exact,
+                   **extra)
     with torch.no_grad():
         net.state_bias.uniform_(-0.5, 0.5)
         net.input.weight.mul_(8)  # drive some states into saturation
-    x = torch.randn(5, 30, 3)
+    x = (torch.randint(0, 7, (5, 30), generator=torch.Generator().manual_seed(4))
+         if "vocab" in extra else torch.randn(5, 30, 3))
     grads = {}
     for loop in ("fused", "cell"):
         net.loop = loop
         net.zero_grad()
         y, hs = net(x, return_states=True)
-        (y.square().sum() + hs.sum()).backward()
+        loss = y.square().sum()
+        if "vocab" not in extra:  # token cases: no gradient reaches the states directly
+            loss = loss + hs.sum()
+        loss.backward()
         grads[loop] = {k: p.grad.clone() for k, p in net.named_parameters()}
     if hardware_exact:
         st_max = net.config.state_format.max_int * 2.0**-net.config.state_format.frac
