@@ -55,10 +55,10 @@ class _Fused(torch.autograd.Function):
         keep = want_states or any(ctx.needs_input_grad[:6])
         hs = np.empty((steps if keep else 2, n, batch), spec.work)
         mask = np.empty((steps, n, batch) if quant and keep else (1, 1, 1), np.uint8)
-        y = np.empty((steps if spec.every else 1, o, batch), x.numpy().dtype)
+        xn = _np(x)
+        y = np.empty((steps if spec.every else 1, o, batch), xn.dtype)
         frac = spec.state_frac if quant else 0
         _kernels.limit_blas_threads(torch.get_num_threads())
-        xn = _np(x)
         un = _np(u)
         vn = _np(v)
         _kernels.forward_kernel(
@@ -68,7 +68,8 @@ class _Fused(torch.autograd.Function):
         ctx.spec = spec
         ctx.dtype = x.dtype
         ctx.saved = (xn, un, _np(rec), vn, hs, mask) if keep else None
-        states = (torch.from_numpy(hs).to(x.dtype) if want_states
+        # a copy: the caller may change the states, the backward pass needs them
+        states = (torch.from_numpy(hs).to(x.dtype, copy=True) if want_states
                   else x.new_empty(0))
         if not want_states:
             ctx.mark_non_differentiable(states)
