@@ -111,7 +111,7 @@ def test_cycles_match_schedule(name: str) -> None:
     folded = F > 1 and k > 0 and opts.get("datapath", "hadamard") == "hadamard"
     c = k * F + 1 if folded else 1                    # cycles per beat
     first = k * F if folded else 1
-    drain = P - 1
+    drain = P - 1 + (2 if P > 1 else 0)              # + the readout's two stages
     if opts.get("arch") == "stream":
         c, first = n, 1                               # one element per cycle
         drain = (m + k + 1) + n - 1                   # L_u, then the step's other elements

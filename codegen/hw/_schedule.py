@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 #: Cycles a call spends besides its beats: the final output handshake, the
 #: ap_done cycle and the restart cycle (``ap_start`` held high).
 CALL_OVERHEAD = 3
+#: Register stages of the pipelined designs' readout (partial sums, then y).
+READOUT_STAGES = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +74,8 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
+    out = READOUT_STAGES if pipeline > 1 else 0
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
-                    cycles_per_sequence_step=c * interleave, first=first, drain=pipeline - 1,
-                    call_overhead=CALL_OVERHEAD, latency=c + pipeline,
-                    first_latency=first + pipeline)
+                    cycles_per_sequence_step=c * interleave, first=first,
+                    drain=pipeline - 1 + out, call_overhead=CALL_OVERHEAD,
+                    latency=c + pipeline + out, first_latency=first + pipeline + out)
