@@ -95,8 +95,8 @@ def test_stream_options_and_plan() -> None:
     st = d.stream
     assert st is not None
     assert [s.delay for s in st.stages] == [8, 4, 2, 1]
-    # entry register + sum(D_s + 1) + the accumulator register = m + k + 1
-    assert st.update_latency == 16 + 4 + 1
+    # entry register + sum(D_s + 1) + two update registers = m + k + 2
+    assert st.update_latency == 16 + 4 + 2
     assert st.state_delay + st.update_latency == 2 * 16
     assert d.schedule.cycles_per_beat == 16 and d.schedule.drain == st.update_latency + 15
     assert {m.name for m in d.memories} >= {"rom_u", "rom_v", "rom_sb", "state"}

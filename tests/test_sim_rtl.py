@@ -114,7 +114,7 @@ def test_cycles_match_schedule(name: str) -> None:
     drain = P - 1 + (2 if P > 1 else 0)              # + the readout's two stages
     if opts.get("arch") == "stream":
         c, first = n, 1                               # one element per cycle
-        drain = (m + k + 1) + n - 1                   # L_u, then the step's other elements
+        drain = (m + k + 2) + n - 1                   # L_u, then the step's other elements
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
     assert timing["call_periods"] == [first + (T * B - 1) * c + drain + 3]

@@ -65,6 +65,7 @@ class Stream:
     records: int               #: per-step records kept
     readout_first: int         #: entry index when the readout sees element 0
     u_address_offset: int      #: ROM address = e - offset (mod n) for the update's row
+    sb_address_offset: int     #: same for the sign and bias (one cycle later)
     v_address_offset: int      #: same for the readout's V column
 
 
@@ -87,7 +88,7 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         stages.append(SdfStage(index=s, delay=d, width_in=state_width + s - 1, offset=offset))
         offset += d + 1
     l_wht = offset      # r of element p sits in the last stage register at t0 + p + l_wht
-    l_u = l_wht + 1     # the registered accumulator: new state element at t0 + p + l_u
+    l_u = l_wht + 2     # +-r/sqrt(2) and U x registered, then the kept accumulator bits
     upd, top_u = _lookup(l_wht, n)
     end_latency = l_u + n - 1
     q, r = divmod(end_latency, n)
@@ -98,4 +99,5 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         lanes=lanes, stages=tuple(stages), transform_latency=l_wht, update_latency=l_u,
         state_delay=interleave * n - l_u, min_interleave=-(-l_u // n), update_step=upd,
         end_index=end_index, end_record=end_record, records=max(top_u, end_record) + 1,
-        readout_first=l_u % n, u_address_offset=l_wht - 1, v_address_offset=l_u - 1)
+        readout_first=l_u % n, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
+        v_address_offset=l_u - 1)
