@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--state-bits", type=_integer, default=16, help="state width S (default 16)")
     t.add_argument("--state-frac", type=_integer, help="state fraction bits (default S//2)")
     t.add_argument("--state-rounding", default="half_up", choices=("half_up", "floor"))
+    t.add_argument("--inv-sqrt2-frac", type=_integer, default=16,
+                   help="fraction bits of the 1/sqrt(2) constant of odd log2 m, trained with "
+                        "exactly the integer the hardware uses (default 16)")
     t.add_argument("--float-state", action="store_true",
                    help="train with a float32 state and exact 1/sqrt(m), as the paper did")
     t.add_argument("--embed-dim", type=_integer, default=64, help="embedding width (token tasks)")
@@ -131,7 +134,8 @@ def _cmd_train(a: argparse.Namespace) -> int:
             seq_len=a.seq_len, data_dir=a.data_dir, data_seed=a.data_seed,
             train_size=a.train_size, val_size=a.val_size, test_size=a.test_size,
             bits=a.bits, state_bits=a.state_bits, state_frac=a.state_frac,
-            state_rounding=a.state_rounding, float_state=a.float_state,
+            state_rounding=a.state_rounding, inv_sqrt2_frac=a.inv_sqrt2_frac,
+            float_state=a.float_state,
             embed_dim=a.embed_dim,
             epochs=int(d["epochs"]) if a.epochs is None else a.epochs,
             batch_size=int(d["batch_size"]) if a.batch_size is None else a.batch_size,

@@ -81,7 +81,24 @@ def test_train_eval_export_info(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "already holds a run" in _error(capsys, ["train", *TINY, "--out", str(run)])
 
 
+def test_inv_sqrt2_precision_is_trained_and_exported(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """--inv-sqrt2-frac reaches the IR; the torch model trained with that constant
+    and the integer reference agree exactly."""
+    run = tmp_path / "run"
+    argv = [*TINY, "--inv-sqrt2-frac", "5", "--out", str(run)]
+    assert main(["train", *argv]) == 0
+    assert main(["export", str(run), "--out", str(tmp_path / "ir")]) == 0
+    ir = model.load_ir(tmp_path / "ir")
+    assert ir.odd_log2 and ir.inv_sqrt2_frac == 5 and ir.inv_sqrt2 == 23   # 23 / 32
+    capsys.readouterr()
+    assert main(["eval", str(run)]) == 0
+    assert "differ (hardware-exact torch vs model.run): 0" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("argv", "needle"), [
+    (["train", "--task", "copy", "--hidden", "64", "--inv-sqrt2-frac", "0", "--out", "x"],
+     "--inv-sqrt2-frac"),
     (["train", "--task", "copy", "--hidden", "48", "--out", "x"], "power of two"),
     (["train", "--task", "copy", "--hidden", "64", "--block-size", "128", "--out", "x"],
      "must divide"),

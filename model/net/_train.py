@@ -66,6 +66,7 @@ class TrainConfig:
     state_bits: int = 16
     state_frac: int | None = None
     state_rounding: str = "half_up"
+    inv_sqrt2_frac: int = 16
     float_state: bool = False
     embed_dim: int = 64
     epochs: int = 10
@@ -97,6 +98,8 @@ class TrainConfig:
             raise FlowError(f"--bits must be in [2, 16], got {self.bits}")
         if not 2 <= self.state_bits <= 32:
             raise FlowError(f"--state-bits must be in [2, 32], got {self.state_bits}")
+        if not 1 <= self.inv_sqrt2_frac <= 32:
+            raise FlowError(f"--inv-sqrt2-frac must be in [1, 32], got {self.inv_sqrt2_frac}")
         if not -32 <= self.resolved_state_frac() <= 64:
             raise FlowError(f"--state-frac must be in [-32, 64], got {self.state_frac}")
         for name in ("epochs", "batch_size", "threads", "embed_dim"):
@@ -131,8 +134,8 @@ def net_config(cfg: TrainConfig, data: Any) -> NetConfig:
         block_size=cfg.block_size, readout=data.readout, weight_bits=cfg.bits,
         input_format=data.input_format,
         state_format=FixedFormat(width=cfg.state_bits, frac=cfg.resolved_state_frac()),
-        state_rounding=cfg.state_rounding, hardware_exact=not cfg.float_state,
-        vocab=data.vocab)
+        state_rounding=cfg.state_rounding, inv_sqrt2_frac=cfg.inv_sqrt2_frac,
+        hardware_exact=not cfg.float_state, vocab=data.vocab)
 
 
 def _as_input(x: np.ndarray) -> torch.Tensor:
