@@ -382,3 +382,20 @@ def test_board_database() -> None:
         53200, 140, 220)
     with pytest.raises(FlowError, match="valid parts"):
         check_part("xc7nope")
+
+
+def test_stream_estimates_within_20_percent_of_yosys() -> None:
+    """The streaming designs measured by bench/bench_pnr.py (Yosys xc7 rows)."""
+    rows = json.loads((ROOT / "bench" / "results" / "pnr_ecp5.json").read_text())
+    cases = {
+        "copy200_stream_b2": lambda: __import__("model").load_ir(ROOT / "examples" / "copy200"),
+        "n16_stream_b2": lambda: random_ir(hidden=16, block_size=16, input_dim=10, outputs=9,
+                                           seed=1, name="pnr_n16_stream_b2"),
+    }
+    for name, make in cases.items():
+        row = rows[name]
+        e = estimate(make(), board=board("pynq-z2"), arch="stream",
+                     interleave=row["interleave"])
+        m = row["xc7"]
+        assert abs(e.lut - m["lut"]) <= 0.2 * m["lut"], (name, e.lut, m["lut"])
+        assert e.dsp == m["dsp"] == 0

@@ -21,7 +21,7 @@ from .._arguments import add_schedule_arguments
 from ..tools import SynthResult, nextpnr_ecp5, nextpnr_ice40, require_yosys
 from ._boards import board as get_board
 from ._boards import boards
-from ._estimate import Estimate, estimate, sweep
+from ._estimate import Estimate, arch_points, estimate, sweep
 from ._report import (
     board_ranking,
     comparison,
@@ -114,8 +114,7 @@ def run_estimate(args: argparse.Namespace) -> int:
 
     plot_path = None
     if args.plot:
-        points = sweep(ir, board=main.board, interleave=args.interleave,
-                       clock_ns=args.clock_ns, steps=args.steps)
+        points = arch_points(ir, board=main.board, clock_ns=args.clock_ns, steps=args.steps)
         try:
             plot_path = plot_pareto(points, args.plot, dense=dense)
         except OSError as exc:

@@ -42,8 +42,9 @@ COEFFICIENTS: dict[str, Coefficients] = {
     "xc7": Coefficients(lut={"add2": 0.938, "sum": 0.970, "sum_out": 0.0, "dense": 0.817,
                              "dense_out": 0.765, "mux": 1.554, "wreg": 0.233, "logic": 0.069,
                              "relu": 1.230, "state": 0.999,
-                             # streaming memories (not fitted): RAM32M holds 32 x 6 bits in
-                             # 4 LUTs; a 64-word ROM bit is one LUT6
+                             # streaming memories: RAM32M holds 32 x 6 bits in 4 LUTs, a
+                             # 64-word ROM bit is one LUT6 (checked, not fitted, against the
+                             # Yosys xc7 stream rows of bench/results/pnr_ecp5.json)
                              "ram": 0.67, "rom": 1.0}, lut_fixed=20.0, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
@@ -102,6 +103,15 @@ class Estimate:
     uram: int
     dsp: int
     timing: Timing
+
+    @property
+    def label(self) -> str:
+        """Short name of the micro-architecture point."""
+        if self.arch == "stream":
+            return f"stream B={self.interleave}"
+        if self.pipeline > 1:
+            return f"P={self.pipeline}"
+        return f"F={self.fold}"
 
     def used(self) -> dict[str, float]:
         return {"lut": self.lut, "ff": self.ff, "bram36": self.bram36, "uram": self.uram,
@@ -245,6 +255,25 @@ def sweep(
     folds = valid_folds(ir) if datapath == "hadamard" and ir.log2_block > 0 else [1]
     return [estimate(ir, board=board, fold=f, interleave=interleave, clock_ns=clock_ns,
                      datapath=datapath, steps=steps) for f in folds]
+
+
+def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
+                steps: int | None = None) -> list[Estimate]:
+    """Every micro-architecture at its smallest interleave: each fold factor,
+    the deepest pipeline (B = P) and the streaming design (B = its minimum)."""
+    from ..hw import max_depth
+    from ..hw._stream import stream_plan
+
+    points = sweep(ir, board=board, clock_ns=clock_ns, steps=steps)
+    if ir.log2_block > 0:
+        p = max_depth(ir.log2_block)
+        points.append(estimate(ir, board=board, pipeline=p, interleave=p, clock_ns=clock_ns,
+                               steps=steps))
+    b = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,
+                    interleave=1).min_interleave
+    points.append(estimate(ir, board=board, arch="stream", interleave=b, clock_ns=clock_ns,
+                           steps=steps))
+    return points
 
 
 def pareto(points: list[Estimate]) -> list[Estimate]:

@@ -122,7 +122,7 @@ def board_ranking(rows: Sequence[tuple[Estimate, Estimate | None]]) -> str:
 
 def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
                 dense: Estimate | None = None) -> Path:
-    """LUT against cycles per step over fold factors; board LUT capacity marked.
+    """LUT against cycles per step over the micro-architectures; board LUT marked.
     Written to a temporary file first, then renamed into place."""
     import matplotlib
 
@@ -135,14 +135,20 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     board = points[0].board
     front = pareto(list(points))
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    ax.scatter([e.timing.cycles_per_step for e in points], [e.lut for e in points],
-               color="tab:blue", zorder=3, label="hadamard, one point per fold F")
+    kinds = (("parallel, fold F", "tab:blue", lambda e: e.arch == "parallel" and e.pipeline == 1),
+             ("parallel, pipelined P", "tab:green", lambda e: e.pipeline > 1),
+             ("streaming, one lane", "tab:purple", lambda e: e.arch == "stream"))
+    for label, color, test in kinds:
+        sel = [e for e in points if test(e)]
+        if sel:
+            ax.scatter([e.timing.cycles_per_step for e in sel], [e.lut for e in sel],
+                       color=color, zorder=3, label=label)
     ax.plot([e.timing.cycles_per_step for e in front], [e.lut for e in front],
-            color="tab:blue", linestyle="--", zorder=2, marker="o", markersize=12,
+            color="tab:gray", linestyle="--", zorder=2, marker="o", markersize=12,
             markerfacecolor="none",
-            label="Pareto front: F = " + ", ".join(str(e.fold) for e in front))
+            label="Pareto front: " + ", ".join(e.label for e in front))
     for e in points:
-        ax.annotate(f"F={e.fold}", (e.timing.cycles_per_step, e.lut),
+        ax.annotate(e.label, (e.timing.cycles_per_step, e.lut),
                     textcoords="offset points", xytext=(5, 4), fontsize=8)
     if dense is not None:
         ax.scatter([dense.timing.cycles_per_step], [dense.lut], marker="s",
@@ -154,8 +160,8 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     ax.set_xlabel("cycles per time step")
     ax.set_ylabel("LUTs (estimate)")
     e0 = points[0]
-    ax.set_title(f"{e0.ir_name}: n={e0.hidden}, m={e0.block_size}, interleave "
-                 f"{e0.interleave}", fontsize=10)
+    ax.set_title(f"{e0.ir_name}: n={e0.hidden}, m={e0.block_size}, {board.name}",
+                 fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()

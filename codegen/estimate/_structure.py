@@ -85,7 +85,7 @@ class Part:
 
 
 #: Memories up to this many words stay in LUTs; longer ones go to block RAM.
-LUT_MEMORY_WORDS = 64
+LUT_MEMORY_WORDS = 128
 BRAM18_BITS = 18 * 1024
 
 
@@ -205,7 +205,8 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
     upd.add2(1, g.AW)                        # the sign from ROM: negate or not
     ipw = g.input_product_width
-    ux = [(min(g.W + b, ipw), 0, False) for _ in design.used_inputs for b in range(p_u)]
+    # each term is a replicated weight bit AND-ed with a shifted input at the full width
+    ux = [(ipw, 0, True) for _ in design.used_inputs for b in range(p_u)]
     upd.sum(ux, ipw)
     upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
             constant=g.round_half != 0)
@@ -216,7 +217,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     upd.detail = f"one element per cycle, U row of {g.d} x {p_u} b from ROM"
     rd = Part(name="readout")
     for _ in range(g.outputs):
-        rd.sum([(g.S - 1 + b, 0, False) for b in range(p_v)] + [(g.OW, 0, True)], g.OW)
+        rd.sum([(g.OW, 0, True)] * (p_v + 1), g.OW)   # weight-bit-gated relu terms + acc
         rd.mux(2, g.OW)
     rd.relu_bits += g.S - 1
     rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
