@@ -49,14 +49,17 @@ def main() -> int:
     ap.add_argument("--hidden", type=int, default=128)
     ap.add_argument("--block-size", type=int, default=128)
     ap.add_argument("--seq-len", type=int, default=None)
+    ap.add_argument("--tag", default="", help="suffix of the run folders and docs files")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--interleave", type=int, default=2, help="B of the streaming design")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--train-args", default="",
+                    help="more `model train` options, e.g. \"--train-size 8192 --lr 1e-3\"")
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     rows = []
     for frac in (int(f) for f in args.fracs.split(",")):
-        tag = f"{args.task}_n{args.hidden}_m{args.block_size}_f{frac}"
+        tag = f"{args.task}{args.tag}_n{args.hidden}_m{args.block_size}_f{frac}"
         folder = BUILD / tag
         if not (folder / "result.json").is_file():
             train = ["train", "--task", args.task, "--hidden", str(args.hidden),
@@ -66,6 +69,7 @@ def main() -> int:
                      str(folder / "run")]
             if args.seq_len:
                 train += ["--seq-len", str(args.seq_len)]
+            train += args.train_args.split()
             if not (folder / "run" / "checkpoint.pt").is_file():
                 run(train)
             elif not (folder / "run" / "done").is_file():
@@ -110,10 +114,12 @@ def main() -> int:
                      f"{r['stream_xc7']['lut']} |")
     table = "\n".join(lines) + "\n"
     print(table)
-    out = ROOT / "docs" / f"inv_sqrt2_{args.task}.md"
+    out = ROOT / "docs" / f"inv_sqrt2_{args.task}{args.tag}.md"
     out.write_text(f"Command: `.venv/bin/python bench/bench_inv_sqrt2.py --task {args.task} "
                    f"--fracs {args.fracs} --hidden {args.hidden} --block-size "
-                   f"{args.block_size}`\n\n" + table)
+                   f"{args.block_size}{' --seq-len ' + str(args.seq_len) if args.seq_len else ''}"
+                   f"{' --train-args ' + repr(args.train_args) if args.train_args else ''}`\n\n"
+                   + table)
     try:
         import matplotlib
 
@@ -131,7 +137,7 @@ def main() -> int:
         ax.set_title(f"{args.task}: precision of 1/sqrt(2) vs LUTs")
         ax.grid(True, alpha=0.3)
         fig.tight_layout()
-        fig.savefig(ROOT / "docs" / f"inv_sqrt2_{args.task}.png")
+        fig.savefig(ROOT / "docs" / f"inv_sqrt2_{args.task}{args.tag}.png")
     except ImportError:
         pass
     return 0
