@@ -111,7 +111,16 @@ def test_cycles_match_schedule(name: str) -> None:
     folded = F > 1 and k > 0 and opts.get("datapath", "hadamard") == "hadamard"
     c = k * F + 1 if folded else 1                    # cycles per beat
     first = k * F if folded else 1
-    drain = P - 1 + (2 if P > 1 else 0)              # + the readout's two stages
+    drain = P - 1
+    if P > 1:                                         # + the readout tree's levels
+        from codegen.hw import csd
+
+        ir = model.random_ir(**ir_kw)
+        count = max(sum(len(csd(int(v))) for v in row) for row in ir.output_weight)
+        levels = 1
+        while count > 4:
+            count, levels = -(-count // 4), levels + 1
+        drain += levels
     if opts.get("arch") == "stream":
         c, first = n, 1                               # one element per cycle
         drain = (m + k + 2) + n - 1                   # L_u, then the step's other elements

@@ -162,9 +162,9 @@ def _structure(design: Design) -> tuple[Part, ...]:
         rd.sum(ops, g.OW, constant=out.bias != 0)
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
-    if design.pipelined:                     # partial sums of 8 terms, then y, registered
-        rd.reg_bits += sum((-(-len(out.terms) // 8) + 1) * g.OW
-                           for out in design.readout_rows) + 6
+    if design.readout_tree is not None:      # the registered partial-sum tree
+        rd.reg_bits += g.OW * sum(len(level) for levels in design.readout_tree.outputs
+                                  for level in levels) + 3 * design.readout_tree.levels
     rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     parts.append(rd)
 

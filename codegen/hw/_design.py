@@ -29,6 +29,7 @@ from ._network import (
 )
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
+from ._readout import ReadoutTree, readout_tree
 from ._schedule import Schedule, schedule
 from ._stream import Stream, stream_plan
 
@@ -167,6 +168,7 @@ class Design:
     memories: tuple[Memory, ...]
     multipliers: tuple[Multiplier, ...]
     pipeline: Pipeline
+    readout_tree: ReadoutTree | None    #: registered readout of the pipelined designs
     stream: Stream | None               #: the streaming plan (``--arch stream``)
     roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
     schedule: Schedule
@@ -243,6 +245,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                terms=row_terms(int(v) for v in V[o]))
                     for o in range(g.outputs))
     b = options.interleave
+    tree = readout_tree([len(r.terms) for r in readout]) if options.pipeline > 1 else None
     cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
     stream = roms = None
@@ -272,8 +275,10 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream,
+        readout_tree=tree,
         roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
-                          pipeline=options.pipeline, stream=stream, n=g.n),
+                          pipeline=options.pipeline, stream=stream, n=g.n,
+                          readout_stages=tree.levels if tree else 0),
         tb_sequences=-(-options.tb_sequences // b) * b,
         tb_steps=sequence_steps(ir, options.tb_steps))

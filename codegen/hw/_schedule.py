@@ -12,8 +12,6 @@ if TYPE_CHECKING:
 #: Cycles a call spends besides its beats: the final output handshake, the
 #: ap_done cycle and the restart cycle (``ap_start`` held high).
 CALL_OVERHEAD = 3
-#: Register stages of the pipelined designs' readout (partial sums, then y).
-READOUT_STAGES = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,7 +57,8 @@ class Schedule:
 
 
 def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
-             pipeline: int = 1, stream: Stream | None = None, n: int = 1) -> Schedule:
+             pipeline: int = 1, stream: Stream | None = None, n: int = 1,
+             readout_stages: int = 0) -> Schedule:
     """The schedule of a design with ``k`` butterfly stages folded ``fold`` times
     (or cut into ``pipeline`` stages)."""
     if stream is not None:
@@ -74,7 +73,7 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
-    out = READOUT_STAGES if pipeline > 1 else 0
+    out = readout_stages
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
                     cycles_per_sequence_step=c * interleave, first=first,
                     drain=pipeline - 1 + out, call_overhead=CALL_OVERHEAD,
