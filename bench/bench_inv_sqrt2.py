@@ -116,6 +116,7 @@ def main() -> int:
     print(table)
     out = ROOT / "docs" / f"inv_sqrt2_{args.task}{args.tag}.md"
     out.write_text(f"Command: `.venv/bin/python bench/bench_inv_sqrt2.py --task {args.task} "
+                   f"{'--tag ' + args.tag + ' ' if args.tag else ''}--epochs {args.epochs} "
                    f"--fracs {args.fracs} --hidden {args.hidden} --block-size "
                    f"{args.block_size}{' --seq-len ' + str(args.seq_len) if args.seq_len else ''}"
                    f"{' --train-args ' + repr(args.train_args) if args.train_args else ''}`\n\n"
