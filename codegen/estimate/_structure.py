@@ -140,9 +140,15 @@ def _structure(design: Design) -> tuple[Part, ...]:
     # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
     upd = Part(name="update")
     u_digits = 0
+    ahead = design.pipeline.input_ahead      # U x computed before the loop
+    ipw = g.input_product_width
     for row in design.update_rows:
         ops = [(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms]
-        ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
+        if ahead:
+            ops += [(ipw, g.shift_in, True)] if row.input_terms else []
+            upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
+        else:
+            ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
         u_digits += len(row.input_terms)
         upd.sum(ops, g.AW, constant=row.constant != 0)
     upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
@@ -176,7 +182,7 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += n * S                    # ho, the state on the readout
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
-    top.reg_bits += design.pipeline.x_delay * g.d * g.W  # the beat on its way to acc
+    top.reg_bits += design.pipeline.x_delay * n * g.input_product_width  # U x on its way
     top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
     top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
     top.state_bits += g.ring * n * S         # clear on start / x_last, shift between slots

@@ -33,6 +33,11 @@ class Pipeline:
         return sum(1 for j in self.cuts if j <= self.layers - 2)
 
     @property
+    def input_ahead(self) -> bool:
+        """U x is computed once per beat before the loop and travels as a vector."""
+        return self.x_delay > 0
+
+    @property
     def acc_registered(self) -> bool:
         return (self.layers - 1) in self.cuts
 

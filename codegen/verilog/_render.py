@@ -15,6 +15,7 @@ MODULES: dict[str, str] = {
     "readout": "hadamrnn_readout",
     "top": "hadamrnn_top",
     "delay": "hadamrnn_delay",
+    "input": "hadamrnn_input",
 }
 #: Modules of each architecture, in source order: (role, template).
 ARCH_MODULES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -25,16 +26,23 @@ ARCH_MODULES: dict[str, tuple[tuple[str, str], ...]] = {
 SOURCES: tuple[str, ...] = tuple(f"rtl/{MODULES[role]}.v" for role, _ in ARCH_MODULES["parallel"])
 
 
-def sources(arch: str) -> list[str]:
-    return [f"rtl/{MODULES[role]}.v" for role, _ in ARCH_MODULES[arch]]
+def modules_of(design: Design) -> tuple[tuple[str, str], ...]:
+    """(role, template) of every module the design needs, in source order."""
+    mods = ARCH_MODULES[design.options.arch]
+    if design.pipeline.input_ahead:   # U x computed ahead of the pipelined loop
+        mods = (("input", "input.v.j2"), *mods)
+    return mods
+
+
+def sources(design: Design) -> list[str]:
+    return [f"rtl/{MODULES[role]}.v" for role, _ in modules_of(design)]
 
 
 def render(design: Design) -> dict[str, Content]:
     """The RTL project of ``design``.  Pure and deterministic."""
-    arch = design.options.arch
     files = {
         f"rtl/{MODULES[role]}.v": render_template(
             TARGET, template, c=design, module=MODULES[role], modules=MODULES)
-        for role, template in ARCH_MODULES[arch]
+        for role, template in modules_of(design)
     }
-    return project_files(design, files, target=TARGET, top_sources=sources(arch))
+    return project_files(design, files, target=TARGET, top_sources=sources(design))
