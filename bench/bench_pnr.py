@@ -68,6 +68,11 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n32_p7_b7", n=32, m=32, pipeline=7, interleave=7),
     Config(name="n16_stream_b2", n=16, m=16, arch="stream", interleave=2,
            families=("ecp5", "ice40", "xc7")),
+    # n = 64 (the Pareto front): parallel, pipelined, streaming
+    Config(name="n64_stream_b2", n=64, m=64, arch="stream", interleave=2,
+           families=("ecp5", "ice40", "xc7")),
+    Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
+    Config(name="n64_p1", n=64, m=64),
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
     Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,
            ir_path="examples/copy200", families=("ice40", "ecp5", "xc7")),
