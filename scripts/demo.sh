@@ -32,5 +32,6 @@ $PY -m codegen emit "$OUT/ir" --target verilog --out "$OUT/rtl" --force
 step "7/8 cocotb + Verilator simulation against the integer reference"
 $PY -m sim run "$OUT/rtl" --vectors 50
 
-step "8/8 resource and latency estimate for the Kria KV260"
+step "8/8 resource and latency estimates: the parallel design on a Kria KV260, the streaming one on an iCE40 UP5K"
 $PY -m codegen estimate "$OUT/ir" --board kv260
+$PY -m codegen estimate "$OUT/ir" --board ice40-up5k --arch stream --interleave 2

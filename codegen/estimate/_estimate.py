@@ -51,8 +51,9 @@ COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
 #: design; not calibrated beyond that.
 COEFFICIENTS["ice40"] = Coefficients(
-    lut={k: v * 1.37 for k, v in COEFFICIENTS["xc7"].lut.items()}, lut_fixed=23.0,
-    carry_bits=1, flattened=True)
+    lut={**{k: v * 1.37 for k, v in COEFFICIENTS["xc7"].lut.items()},
+         "ram": 0.0, "rom": 0.0},   # no LUT RAM: every memory goes to 4 Kb EBR
+    lut_fixed=23.0, carry_bits=1, flattened=True)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,11 +193,17 @@ def timing(design: Design, *, clock_ns: float, steps: int) -> Timing:
 BRAM36_BITS = 36 * 1024
 
 
-def memory_blocks(design: Design) -> float:
-    """36 Kb block RAMs of the design's memories longer than the LUT-memory limit
-    (whole 18 Kb halves); shorter ones are LUTs (counted in ``structure``)."""
+def memory_blocks(design: Design, family: str = "xc7") -> float:
+    """36 Kb block RAMs of the design's memories.  Xilinx: those longer than the
+    LUT-memory limit, in whole 18 Kb halves (shorter ones are LUTs, counted in
+    ``structure``).  iCE40 (no LUT RAM): every memory of more than two words in
+    256 x 16 EBRs, nine of them per 36 Kb."""
     from ._structure import LUT_MEMORY_WORDS
 
+    if family == "ice40":
+        ebr = sum(-(-m.width // 16) * -(-m.words // 256) for m in design.memories
+                  if m.words > 2)
+        return ebr / 9
     halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories
                  if m.words > LUT_MEMORY_WORDS)
     return halves / 2
@@ -240,7 +247,7 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
         fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
         board=board,
         components=comps,
-        lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design),
+        lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design, board.family),
         uram=0, dsp=len(design.multipliers),
         timing=timing(design, clock_ns=options.clock_ns, steps=sequence_steps(ir, steps)))
 
