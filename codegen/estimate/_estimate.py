@@ -247,7 +247,8 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
         fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
         board=board,
         components=comps,
-        lut=round(lut), ff=round(ff), carry=round(carry), bram36=memory_blocks(design, board.family),
+        lut=round(lut), ff=round(ff), carry=round(carry),
+        bram36=memory_blocks(design, board.family),
         uram=0, dsp=len(design.multipliers),
         timing=timing(design, clock_ns=options.clock_ns, steps=sequence_steps(ir, steps)))
 
