@@ -1,13 +1,10 @@
 """Training-step time of the recurrent product: fast Walsh-Hadamard transform vs a
 dense matmul by the Hadamard matrix, side by side in one run.
 
-Two measurements per hidden size n (block = n, the binary HadamRNN):
-  cell:  the bare recurrence h_t = sign * S_n h_{t-1} / sqrt(n) + a_t over T steps
-         under plain autograd, loss = mean(h_T^2), forward + backward;
-  model: one full training step of model.net.HadamRNN as training runs it (the
-         fused time loop with hand-written BPTT, hardware-exact float64 with
-         quantization in the loop, cross-entropy at every step, Adam update),
-         with its transform (forward and backward) swapped for the dense one.
+Per hidden size n (block = n, the binary HadamRNN): the bare recurrence
+h_t = sign * S_n h_{t-1} / sqrt(n) + a_t over T steps under plain autograd,
+loss = mean(h_T^2), forward + backward.  (The training step itself is a compiled
+kernel now; bench/bench_train_step.py times it.)
 
     .venv/bin/python bench/bench_model_fwht.py [--batch 128] [--steps 100] [--sizes 128 512]
 """
@@ -22,9 +19,7 @@ from collections.abc import Callable
 
 import torch
 
-from model.net import HadamRNN, fwht, fwht_dense
-from model.net import _module as net_module
-from model.net import _recurrence as net_recurrence
+from model.net import fwht, fwht_dense
 
 
 def _pair(a: Callable[[], None], b: Callable[[], None], repeats: int) -> tuple[float, float]:
@@ -63,43 +58,6 @@ def cell_step(transform: Callable[..., torch.Tensor], n: int, batch: int, steps:
     return run
 
 
-def model_step(dense: bool, n: int, batch: int, steps: int) -> Callable[[], None]:
-    torch.manual_seed(0)
-    net = HadamRNN(input_dim=10, hidden=n, outputs=9, block_size=n, readout="every")
-    assert net.loop == "fused" and net.hardware_exact
-    opt = torch.optim.Adam(net.parameters(), lr=1e-4)
-    gen = torch.Generator().manual_seed(1)
-    tokens = torch.randint(0, 10, (batch, steps), generator=gen)
-    x = torch.nn.functional.one_hot(tokens, 10).to(torch.float32)
-    y = torch.randint(0, 9, (batch, steps), generator=gen)
-
-    def swapped(fn: Callable[[], torch.Tensor]) -> torch.Tensor:
-        originals = (net_module.fwht, net_recurrence.fwht)
-        if dense:
-            net_module.fwht = net_recurrence.fwht = fwht_dense
-        try:
-            return fn()
-        finally:
-            net_module.fwht, net_recurrence.fwht = originals
-
-    # the dense variant computes the very same numbers (exact in float64)
-    with torch.no_grad():
-        assert torch.equal(swapped(lambda: net(x)), net(x))
-
-    def step() -> torch.Tensor:
-        logits = net(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, 9).float(), y.reshape(-1))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-
-    def run() -> None:
-        swapped(step)
-
-    return run
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=128)
@@ -123,10 +81,6 @@ def main() -> None:
             f, d = _pair(cell_step(fwht, n, args.batch, args.steps, dtype),
                          cell_step(fwht_dense, n, args.batch, args.steps, dtype), args.repeats)
             print(f"{label:<36}{n:>5}{f:>13.4f}{d:>14.4f}{d / f:>12.2f}")
-        f, d = _pair(model_step(False, n, args.batch, args.steps),
-                     model_step(True, n, args.batch, args.steps), args.repeats)
-        print(f"{'HadamRNN train step (fused, f64)':<36}{n:>5}{f:>13.4f}{d:>14.4f}"
-              f"{d / f:>12.2f}")
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
