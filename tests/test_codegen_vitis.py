@@ -312,3 +312,15 @@ def test_tb_vectors_come_from_the_reference() -> None:
     assert {int(v) for v in x[0].ravel()} <= {fmt.min_int, fmt.max_int}  # saturating sequence
     other = render(ir, EmitOptions(target="vitis", tb_sequences=5, tb_steps=4, tb_seed=10))
     assert other["tb_data/tb_input.dat"] != files["tb_data/tb_input.dat"]
+
+
+@pytest.mark.parametrize(("opts", "needle"), [
+    ({"arch": "stream", "interleave": 2}, "verilog target only"),
+    ({"pipeline": 2, "interleave": 2}, "--pipeline applies to the verilog target"),
+])
+def test_verilog_only_options_are_refused(opts: dict, needle: str) -> None:
+    from model import FlowError
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=2, outputs=2, seed=3)
+    with pytest.raises(FlowError, match=needle):
+        render(ir, EmitOptions(target="vitis", **opts))

@@ -88,6 +88,12 @@ class VitisContext:
 
 def build_context(design: Design) -> VitisContext:
     ir, g, o = design.ir, design.geometry, design.options
+    if o.arch != "parallel":
+        raise FlowError(f"--arch {o.arch} is built by the verilog target only; the vitis "
+                        "target emits the parallel form")
+    if o.pipeline != 1:
+        raise FlowError("--pipeline applies to the verilog target; Vitis HLS places the "
+                        "pipeline registers of the vitis target itself (--interleave B)")
     for label, bits in (("x", g.XW), ("y", g.YW)):
         if bits > MAX_STREAM_BITS:
             raise FlowError(
