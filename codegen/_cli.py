@@ -10,7 +10,7 @@ import argparse
 import time
 from collections.abc import Sequence
 
-from model import OneLineParser, load_ir, positive_int, run_cli
+from model import OneLineParser, positive_int, read_ir, run_cli
 
 from ._arguments import add_schedule_arguments
 from ._targets import TARGETS, render
@@ -21,7 +21,7 @@ from .project import write_project
 
 def _cmd_emit(args: argparse.Namespace) -> int:
     start = time.perf_counter()
-    ir = load_ir(args.ir)
+    ir = read_ir(args.ir)
     check_part(args.part)
     options = EmitOptions(
         target=args.target, fold=args.fold, interleave=args.interleave, part=args.part,
@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     emit = sub.add_parser("emit", help="render a target project (vitis, verilog)")
-    emit.add_argument("ir", help="IR folder (model.json + weights.npz)")
+    emit.add_argument("ir", help="IR folder (model.json + weights.npz) or a QONNX cell (.onnx)")
     emit.add_argument("--target", required=True,
                       help=f"one of: {', '.join(sorted(TARGETS))}")
     emit.add_argument("--out", required=True, help="output folder")

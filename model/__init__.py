@@ -21,6 +21,7 @@ from ._ir import (
     save_ir,
     validate,
 )
+from ._qonnx import ir_to_qonnx, load_qonnx_ir, qonnx_to_ir, read_ir
 from ._random import EXTREME_EVERY, is_extreme, random_inputs, random_ir, tb_inputs
 from ._reference import fwht_int, readout, run, step
 from ._widths import DatapathWidths, datapath_widths
@@ -43,15 +44,19 @@ __all__ = [
     "fwht_int",
     "int_at_least",
     "ir_files",
+    "ir_to_qonnx",
     "ir_from_parts",
     "ir_to_json",
     "load_ir",
+    "load_qonnx_ir",
     "nonnegative_int",
     "positive_int",
     "quantize",
     "is_extreme",
+    "qonnx_to_ir",
     "random_inputs",
     "random_ir",
+    "read_ir",
     "readout",
     "run_cli",
     "run",

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from model import FlowError, load_ir, positive_int
+from model import FlowError, positive_int, read_ir
 
 from .._arguments import add_schedule_arguments
 from ..tools import SynthResult, nextpnr_ecp5, nextpnr_ice40, require_yosys
@@ -36,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Register the ``estimate`` subcommand."""
     p = sub.add_parser("estimate", help="estimate resources, latency and fit on a board",
                        description=__doc__)
-    p.add_argument("ir", help="IR folder (model.json + weights.npz)")
+    p.add_argument("ir", help="IR folder (model.json + weights.npz) or a QONNX cell (.onnx)")
     p.add_argument("--board", default="pynq-z2",
                    help="board key from codegen/estimate/data/boards.json (default pynq-z2)")
     p.add_argument("--all-boards", action="store_true", help="rank every board")
@@ -83,7 +83,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         if (nextpnr_ice40() if family == "ice40" else nextpnr_ecp5()) is None:
             raise FlowError(f"--pnr needs nextpnr-{family}, which is not installed "
                             f"(pip install yowasp-nextpnr-{family})")
-    ir = load_ir(args.ir)
+    ir = read_ir(args.ir)
     main, dense = _estimates(ir, args, args.board)
 
     measured: dict[str, SynthResult] = {}
