@@ -201,8 +201,7 @@ def memory_blocks(design: Design, family: str = "xc7") -> float:
     from ._structure import LUT_MEMORY_WORDS
 
     if family == "ice40":
-        ebr = sum(-(-m.width // 16) * -(-m.words // 256) for m in design.memories
-                  if m.words > 2)
+        ebr = sum(-(-m.width // 16) * -(-m.words // 256) for m in design.memories)
         return ebr / 9
     halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories
                  if m.words > LUT_MEMORY_WORDS)
@@ -269,8 +268,7 @@ def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
                 steps: int | None = None) -> list[Estimate]:
     """Every micro-architecture at its smallest interleave: each fold factor,
     the deepest pipeline (B = P) and the streaming design (B = its minimum)."""
-    from ..hw import max_depth
-    from ..hw._stream import stream_plan
+    from ..hw import max_depth, stream_plan
 
     points = sweep(ir, board=board, clock_ns=clock_ns, steps=steps)
     if ir.log2_block > 0:

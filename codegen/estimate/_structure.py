@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from ..hw import Design
+from ..hw import Design, Memory, delay_words
 
 
 @dataclass(kw_only=True)
@@ -43,7 +43,6 @@ class Part:
     unread_bits: int = 0       #: of those, bits nothing reads (removed when flattened)
     ram_units: int = 0         #: distributed-RAM delay lines: ceil(words / 32) x width
     rom_units: int = 0         #: LUT ROMs: ceil(words / 64) x width
-    bram_halves: int = 0       #: 18 Kb block-RAM halves of the memories too big for LUTs
     adders: int = 0            #: two-input adders/subtractors (as docs/schedule.md counts)
 
     def add2(self, count: int, width: int) -> None:
@@ -65,19 +64,15 @@ class Part:
             self.add2_bits += max(bits) if bits else 0
         self.adders += max(t - 1, 0)
 
-    def memory(self, words: int, width: int, *, rom: bool = False) -> None:
-        """A delay line (``rom`` False) or a table read by element index.  Up to
-        two words are flip-flops; up to :data:`LUT_MEMORY_WORDS` LUT memory; more
-        block RAM in 18 Kb halves."""
-        if words <= 2 and not rom:
-            self.reg_bits += words * width
-        elif words <= LUT_MEMORY_WORDS:
-            if rom:
-                self.rom_units += -(-words // 64) * width
+    def memory(self, mem: Memory) -> None:
+        """A memory of the design in LUTs, when it is short enough
+        (:data:`LUT_MEMORY_WORDS`); longer ones are block RAM, counted by
+        ``memory_blocks`` from the same records."""
+        if mem.words <= LUT_MEMORY_WORDS:
+            if mem.rom:
+                self.rom_units += -(-mem.words // 64) * mem.width
             else:
-                self.ram_units += -(-words // 32) * width
-        else:
-            self.bram_halves += -(-words * width // BRAM18_BITS)
+                self.ram_units += -(-mem.words // 32) * mem.width
 
     def mux(self, fan_in: int, bits: int) -> None:
         """A ``fan_in``:1 select written as a chain of ``(tick == t) ? a :`` levels."""
@@ -86,7 +81,6 @@ class Part:
 
 #: Memories up to this many words stay in LUTs; longer ones go to block RAM.
 LUT_MEMORY_WORDS = 128
-BRAM18_BITS = 18 * 1024
 
 
 def structure(design: Design) -> list[Part]:
@@ -197,6 +191,14 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     assert st is not None
     ir = design.ir
     p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+    mems = {m.name: m for m in design.memories}
+
+    def delay_line(part: Part, name: str, delay: int, width: int) -> None:
+        if delay_words(delay):
+            part.memory(mems[name])
+        else:
+            part.reg_bits += delay * width   # flip-flops
+
     rec = Part(name="recurrent")
     rec.logic_bits += g.S                    # a fresh sequence's state reads as 0
     rec.reg_bits += g.S                      # the entry register
@@ -204,7 +206,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         rec.add2(2, sd.width_out)            # sum and difference
         rec.mux(2, 2 * sd.width_out)         # delay-line input and output selects
         rec.reg_bits += sd.width_out
-        rec.memory(sd.delay - 1 if sd.delay > 2 else sd.delay, sd.width_out)
+        delay_line(rec, f"sdf{sd.index}", sd.delay, sd.width_out)
     rec.detail = (f"{len(st.stages)} delay-feedback stages, delays "
                   f"{[sd.delay for sd in st.stages]}")
     upd = Part(name="update")
@@ -218,8 +220,8 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
             constant=g.round_half != 0)
     upd.logic_bits += 2 * g.SW + g.S         # saturation
     upd.reg_bits += g.QW + design.roms[0].width + design.roms[2].width
-    upd.memory(g.n, design.roms[0].width, rom=True)
-    upd.memory(g.n, design.roms[2].width, rom=True)
+    upd.memory(mems["rom_u"])
+    upd.memory(mems["rom_sb"])
     upd.detail = f"one element per cycle, U row of {g.d} x {p_u} b from ROM"
     rd = Part(name="readout")
     for _ in range(g.outputs):
@@ -227,14 +229,13 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         rd.mux(2, g.OW)
     rd.relu_bits += g.S - 1
     rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
-    rd.memory(g.n, design.roms[1].width, rom=True)
+    rd.memory(mems["rom_v"])
     rd.detail = f"{g.outputs} accumulators at {g.OW} b, V column from ROM"
     top = Part(name="top")
     dw = g.d * g.W
-    ew = max(1, (g.n - 1).bit_length())
-    top.reg_bits += dw + st.records * (dw + 4) + ew + g.interleave + 8 + (
+    top.reg_bits += dw + st.records * (dw + 4) + st.index_width + g.interleave + 8 + (
         2 * g.BW if g.interleave > 1 else 0)
-    top.memory(st.state_delay - 1 if st.state_delay > 2 else st.state_delay, g.S)
+    delay_line(top, "state", st.state_delay, g.S)
     top.detail = (f"ring of {g.interleave} x {g.n} elements, state delay line "
                   f"{st.state_delay} x {g.S} b, {st.records} step records")
     return (rec, upd, rd, top)

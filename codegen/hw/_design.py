@@ -109,12 +109,20 @@ class ReadoutRow:
 
 @dataclass(frozen=True, kw_only=True)
 class Memory:
-    """A table the design stores in memory (none today: every weight is logic)."""
+    """Storage the design reads by address: ``words`` stored words of ``width``
+    bits, a read-only table (``rom``) or a delay line (the streaming datapath)."""
 
     name: str
     words: int
     width: int
+    rom: bool = False
 
+
+def delay_words(delay: int) -> int:
+    """Stored words of a ``delay``-element delay line (rtl/hadamrnn_delay.v): none up
+    to two elements (flip-flops), else a circular buffer of delay - 1 words read
+    before it is written, plus its output register."""
+    return delay - 1 if delay > 2 else 0
 
 @dataclass(frozen=True, kw_only=True)
 class Rom:
@@ -235,10 +243,9 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     inv = constant_terms(ir.inv_sqrt2) if ir.odd_log2 else ()
     U = np.asarray(ir.input_weight)
     V = np.asarray(ir.output_weight)
-    sh_b = ir.acc_frac - ir.state_format.frac
     rows = []
     for i in range(g.n):
-        bias = int(ir.state_bias[i]) << sh_b
+        bias = int(ir.state_bias[i]) << g.shift   # b on the accumulator grid
         rows.append(UpdateRow(row=i, sign=sign[i], bias=bias, constant=bias + g.round_half,
                               input_terms=row_terms(int(v) for v in U[i])))
     readout = tuple(ReadoutRow(row=o, bias=int(ir.output_bias[o]),
@@ -262,10 +269,12 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                 words=tuple(pack_fields([int(ir.state_bias[i]) * 2 + (sign[i] < 0)], g.S + 1)
                             for i in range(g.n))),
         )
-        memories = (*(Memory(name=f"rom_{r.name}", words=g.n, width=r.width) for r in roms),
-                    Memory(name="state", words=stream.state_delay, width=g.S),
-                    *(Memory(name=f"sdf{s.index}", words=s.delay, width=s.width_out)
-                      for s in stream.stages))
+        lines = [("state", stream.state_delay, g.S),
+                 *((f"sdf{s.index}", s.delay, s.width_out) for s in stream.stages)]
+        memories = (
+            *(Memory(name=f"rom_{r.name}", words=g.n, width=r.width, rom=True) for r in roms),
+            *(Memory(name=name, words=delay_words(delay), width=width)
+              for name, delay, width in lines if delay_words(delay)))
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
         geometry=g, stages=stages, fold_units=units, fold_writes=writes,
