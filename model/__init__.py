@@ -22,7 +22,7 @@ from ._ir import (
     validate,
 )
 from ._qonnx import ir_to_qonnx, load_qonnx_ir, qonnx_to_ir, read_ir
-from ._random import EXTREME_EVERY, is_extreme, random_inputs, random_ir, tb_inputs
+from ._random import EXTREME_EVERY, random_inputs, random_ir, tb_inputs
 from ._reference import fwht_int, readout, run, step
 from ._widths import DatapathWidths, datapath_widths
 
@@ -52,7 +52,6 @@ __all__ = [
     "nonnegative_int",
     "positive_int",
     "quantize",
-    "is_extreme",
     "qonnx_to_ir",
     "random_inputs",
     "random_ir",

@@ -23,6 +23,7 @@ import numpy as np
 from ._errors import FlowError
 from ._fixed import FixedFormat, bits_for_magnitude, inv_sqrt2_constant
 from ._ir import DeploymentIR, IRError
+from ._reference import fwht_int
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
 FLOAT32_EXACT_BITS = 24
@@ -32,13 +33,9 @@ META_KEYS = ("format", "name", "readout", "inv_sqrt2_frac", "meta")
 
 
 def block_hadamard(n: int, m: int) -> np.ndarray:
-    """``I_{n/m} (x) S_m`` as a dense float64 matrix."""
-    i = np.arange(m)
-    block = np.where(np.bitwise_count(i[:, None] & i[None, :]) % 2, -1.0, 1.0) \
-        if hasattr(np, "bitwise_count") else \
-        np.array([[-1.0 if bin(a & b).count("1") % 2 else 1.0 for b in range(m)]
-                  for a in range(m)])
-    return np.kron(np.eye(n // m), block)
+    """``I_{n/m} (x) S_m`` as a dense float64 matrix: the reference transform
+    applied to the identity (the matrix is symmetric)."""
+    return fwht_int(np.eye(n, dtype=np.int64), m).astype(np.float64)
 
 
 def recurrent_scale(ir: DeploymentIR) -> float:

@@ -103,8 +103,3 @@ def tb_inputs(
     mask = (np.arange(first, first + count) % EXTREME_EVERY) == 0
     x[mask] = extreme[mask]
     return x
-
-
-def is_extreme(index: int) -> bool:
-    """Whether test sequence ``index`` is one of the saturating ones."""
-    return index % EXTREME_EVERY == 0

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from codegen.project import PROJECT_FORMAT, PROJECT_FORMAT_VERSION, PROJECT_JSON
 from model import DeploymentIR, FlowError, load_ir
 
-PROJECT_JSON = "project.json"
-PROJECT_FORMAT = "hadamrnn-project"
-PROJECT_FORMAT_VERSION = 2
 EMIT_HINT = {
     "vitis": "python -m codegen emit IR --target vitis --out DIR",
     "verilog": "python -m codegen emit IR --target verilog --out DIR",

@@ -17,6 +17,7 @@ from ._design import (
     Multiplier,
     ReadoutRow,
     UpdateRow,
+    delay_words,
     describe,
     stream_bits,
 )
@@ -43,13 +44,15 @@ from ._options import (
 )
 from ._pipeline import Pipeline, max_depth, place_cuts
 from ._schedule import CALL_OVERHEAD, Schedule, schedule
+from ._stream import Stream, stream_plan
 
 __all__ = [
     "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "TOP", "Butterfly",
     "Datapath", "DenseRow", "Design", "EmitOptions", "FoldWrite", "FoldedUnit", "Geometry",
-    "Memory", "Multiplier", "Pipeline", "ReadoutRow", "Schedule", "Stage", "Term", "UpdateRow",
+    "Memory", "Multiplier", "Pipeline", "ReadoutRow", "Schedule", "Stage", "Stream", "Term",
+    "UpdateRow", "delay_words",
     "adder_counts", "butterfly_stages", "check_options", "constant_terms", "csd", "csd_adders",
     "describe", "folded_network", "hadamard_entry", "max_depth", "network_adders", "place_cuts",
     "row_terms", "sanitize_identifier",
-    "schedule", "sequence_steps", "stream_bits", "sum_adders", "valid_folds",
+    "schedule", "sequence_steps", "stream_bits", "stream_plan", "sum_adders", "valid_folds",
 ]

@@ -7,6 +7,8 @@ from typing import Literal
 
 from model import DeploymentIR, FlowError
 
+from ._pipeline import max_depth
+
 Datapath = Literal["hadamard", "dense"]
 DATAPATHS: tuple[str, ...] = ("hadamard", "dense")
 Arch = Literal["parallel", "stream"]
@@ -56,7 +58,7 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
         _check_stream(ir, options)
     elif options.lanes != 1:
         raise FlowError("--lanes applies to --arch stream only")
-    depth = ir.log2_block + 2
+    depth = max_depth(ir.log2_block)
     if options.pipeline != 1:
         if options.datapath != "hadamard" or options.fold != 1:
             raise FlowError(f"--pipeline {options.pipeline} needs the unfolded hadamard datapath "

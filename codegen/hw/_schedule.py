@@ -1,5 +1,5 @@
-"""Closed-form cycle counts of the streaming datapath (docs/schedule.md states the
-same formulas in prose; ``python -m sim run`` measures them)."""
+"""Closed-form cycle counts of every datapath (docs/schedule.md states the same
+formulas in prose; ``python -m sim run`` measures them)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class Schedule:
     ``cycles_per_beat`` c: one time step of one sequence (one x beat) every c cycles.
     ``ticks`` = k*F folded butterfly cycles (0 when unfolded, k = log2 m).
     ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
-    ``drain`` = P - 1: cycles the last beat still spends in the pipeline.
+    ``drain``: cycles after the last beat until its output leaves (pipelined: P - 1
+    plus the readout tree's levels; streaming: the update latency plus n - 1).
     A call of B sequences of T steps takes ``first + (T*B - 1)*c + drain + 3``
     cycles; each sequence steps every B*c cycles.
     """
@@ -32,7 +33,7 @@ class Schedule:
     cycles_per_beat: int
     cycles_per_sequence_step: int
     first: int
-    drain: int                  #: cycles to empty the pipeline after the last beat (P - 1)
+    drain: int                  #: cycles after the last beat until its output leaves
     call_overhead: int
     latency: int
     first_latency: int
@@ -73,8 +74,8 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
-    out = readout_stages
+    r = readout_stages
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
                     cycles_per_sequence_step=c * interleave, first=first,
-                    drain=pipeline - 1 + out, call_overhead=CALL_OVERHEAD,
-                    latency=c + pipeline + out, first_latency=first + pipeline + out)
+                    drain=pipeline - 1 + r, call_overhead=CALL_OVERHEAD,
+                    latency=c + pipeline + r, first_latency=first + pipeline + r)

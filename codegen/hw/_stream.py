@@ -6,7 +6,8 @@ entry register (a fresh sequence's state reads as 0) -> k single-path
 delay-feedback butterfly stages (stage s pairs elements D_s = m / 2^s apart with
 one adder, one subtractor and a D_s-element delay line, registered output) ->
 the element-wise update (sign and bias and the U row read from ROM, 1/sqrt(2)
-as a constant shift-add, registered kept accumulator bits) -> saturation ->
+as a constant shift-add; +-r/sqrt(2) and U x registered, then the kept
+accumulator bits) -> saturation ->
 a state delay line of Ls elements back to the entry.  The ring is exactly B*n
 elements long, so element p of a sequence's state comes back with that
 sequence's next beat; B >= ceil(L_u / n) sequences hide the transform's fill.
@@ -54,6 +55,7 @@ class StepLookup:
 @dataclass(frozen=True, kw_only=True)
 class Stream:
     lanes: int
+    index_width: int           #: bits of the element index counters
     stages: tuple[SdfStage, ...]
     transform_latency: int     #: L_wht: cycles from entry to r in the last stage register
     update_latency: int        #: L_u: cycles from entry to the new state element
@@ -96,7 +98,8 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     end_age = q + (1 if end_index < r else 0)
     end_record = end_age - (1 if end_index == 0 else 0)
     return Stream(
-        lanes=lanes, stages=tuple(stages), transform_latency=l_wht, update_latency=l_u,
+        lanes=lanes, index_width=max(1, (n - 1).bit_length()), stages=tuple(stages),
+        transform_latency=l_wht, update_latency=l_u,
         state_delay=interleave * n - l_u, min_interleave=-(-l_u // n), update_step=upd,
         end_index=end_index, end_record=end_record, records=max(top_u, end_record) + 1,
         readout_first=l_u % n, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
