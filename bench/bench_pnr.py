@@ -123,12 +123,6 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    for name, old in stored.items():
-        if "ecp5" not in old and "synth" in old:    # rows of the first layout: ECP5 only
-            stored[name] = {
-                **{k: v for k, v in old.items() if k not in ("family", "fmax_mhz", "synth",
-                                                             "seconds", "utilization")},
-                "ecp5": {k: old[k] for k in ("fmax_mhz", "synth", "seconds") if k in old}}
     for cfg in CONFIGS:
         if args.only and cfg.name not in args.only.split(","):
             continue
