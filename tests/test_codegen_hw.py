@@ -13,6 +13,7 @@ from codegen.hw import (
     check_options,
     csd,
     csd_adders,
+    describe,
     sanitize_identifier,
     valid_folds,
 )
@@ -78,6 +79,34 @@ def test_pipeline_cuts_balance_the_loop() -> None:
         deepest = max(sum(weights[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
         assert deepest == max(2, -(-sum(weights) // P)) if P < k + 2 else deepest == 2
         assert all(1 <= j <= k + 1 for j in p.cuts)
+
+
+def test_input_tree_fits_the_stages_before_acc() -> None:
+    """U x of a pipelined design: a tree of registered partial sums that ends
+    no later than the acc layer, every term used once, groups no wider than
+    the depth forces."""
+    import math
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=10, outputs=2, seed=4)
+    for P in range(2, 7):
+        d = describe(ir, EmitOptions(target="verilog", pipeline=P, interleave=P))
+        tree = d.input_tree
+        if not d.pipeline.input_ahead:
+            assert tree is None
+            continue
+        assert tree is not None and 1 <= tree.levels <= d.pipeline.x_delay
+        longest = max(len(r.input_terms) for r in d.update_rows)
+
+        def levels(group: int, t: int = longest) -> int:
+            return max(1, math.ceil(math.log(t) / math.log(group) - 1e-9))
+
+        assert tree.levels == levels(tree.group)
+        if tree.group > 4:   # widened only because a narrower group is too deep
+            assert levels(tree.group - 1) > d.pipeline.x_delay
+        for row, levels in zip(d.update_rows, tree.outputs, strict=True):
+            assert sorted(i for g in levels[0] for i in g) == list(range(len(row.input_terms)))
+            assert all(len(g) <= tree.group for lv in levels for g in lv)
+            assert len(levels[-1]) == 1
 
 
 def test_stream_options_and_plan() -> None:

@@ -47,6 +47,8 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "n16_block8_p3_b4_last": (
         dict(hidden=16, block_size=8, input_dim=3, outputs=2, readout="last", seed=27),
         {"pipeline": 3, "interleave": 4}),
+    "n16_p2_b2_wide_input": (dict(hidden=16, input_dim=6, outputs=2, seed=31),
+                             {"pipeline": 2, "interleave": 2}),
     "n32_binary_p7_b7_sat": (dict(hidden=32, input_dim=2, outputs=3, seed=28,
                                   state_format=SMALL_STATE), {"pipeline": 7, "interleave": 7}),
     # streaming: one element per cycle through delay-feedback butterflies

@@ -145,6 +145,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
             ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
         u_digits += len(row.input_terms)
         upd.sum(ops, g.AW, constant=row.constant != 0)
+    if design.input_tree is not None:        # U x as registered partial sums
+        upd.reg_bits += ipw * design.input_tree.registers
     upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
     if design.pipeline.acc_registered:
         upd.reg_bits += n * g.QW             # the kept accumulator bits, registered
@@ -163,8 +165,7 @@ def _structure(design: Design) -> tuple[Part, ...]:
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
     if design.readout_tree is not None:      # the registered partial-sum tree
-        rd.reg_bits += g.OW * sum(len(level) for levels in design.readout_tree.outputs
-                                  for level in levels) + 3 * design.readout_tree.levels
+        rd.reg_bits += g.OW * design.readout_tree.registers + 3 * design.readout_tree.levels
     rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     parts.append(rd)
 
@@ -176,7 +177,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += n * S                    # ho, the state on the readout
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
-    top.reg_bits += design.pipeline.x_delay * n * g.input_product_width  # U x on its way
+    if design.input_tree is not None:        # U x on its way after its tree
+        top.reg_bits += (design.pipeline.x_delay - design.input_tree.levels) * n * ipw
     top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
     top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
     top.state_bits += g.ring * n * S         # clear on start / x_last, shift between slots

@@ -29,7 +29,7 @@ from ._network import (
 )
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
-from ._readout import ReadoutTree, readout_tree
+from ._readout import SumTree, input_tree, readout_tree
 from ._schedule import Schedule, schedule
 from ._stream import Stream, stream_plan
 
@@ -176,7 +176,10 @@ class Design:
     memories: tuple[Memory, ...]
     multipliers: tuple[Multiplier, ...]
     pipeline: Pipeline
-    readout_tree: ReadoutTree | None    #: registered readout of the pipelined designs
+    readout_tree: SumTree | None        #: registered readout of the pipelined designs
+    #: U x as registered partial sums over the stages before the acc layer
+    #: (pipelined designs whose first cut lies before acc)
+    input_tree: SumTree | None
     stream: Stream | None               #: the streaming plan (``--arch stream``)
     roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
     schedule: Schedule
@@ -255,6 +258,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     tree = readout_tree([len(r.terms) for r in readout]) if options.pipeline > 1 else None
     cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
+    in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.x_delay)
+               if pipeline.input_ahead else None)
     stream = roms = None
     memories: tuple[Memory, ...] = ()
     if options.arch == "stream":
@@ -284,7 +289,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream,
-        readout_tree=tree,
+        readout_tree=tree, input_tree=in_tree,
         roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
                           pipeline=options.pipeline, stream=stream, n=g.n,

@@ -1,9 +1,11 @@
-"""The pipelined readout as a tree of registered partial sums.
+"""Trees of registered partial sums: the pipelined readout and the input product.
 
-Level 0 sums the CSD terms of an output in groups of at most ``GROUP``; each
-later level sums the previous level's partial sums in groups of ``GROUP``;
-the last level adds the output bias.  Every output gets the same number of
-levels (short rows pass their value through), so y leaves all at once.
+Level 0 sums the CSD terms of a row in groups of at most ``group``; each later
+level sums the previous level's partial sums in groups of ``group``.  Every row
+gets the same number of levels (short rows pass their value through), so all
+rows leave at once.  The readout's last level also adds the output bias.  All
+partial sums are kept at the row's final width: two's complement sums wrap
+modulo 2^W, so an intermediate that overflows still gives the exact final sum.
 """
 
 from __future__ import annotations
@@ -17,10 +19,16 @@ Groups = tuple[tuple[int, ...], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReadoutTree:
+class SumTree:
     levels: int
-    #: per output, per level: groups of indices into the previous level (level 0: terms)
+    group: int                  #: operands per partial sum
+    #: per row, per level: groups of indices into the previous level (level 0: terms)
     outputs: tuple[tuple[Groups, ...], ...]
+
+    @property
+    def registers(self) -> int:
+        """Partial-sum registers over all rows and levels."""
+        return sum(len(level) for levels in self.outputs for level in levels)
 
 
 def _levels(count: int, group: int) -> list[Groups]:
@@ -34,8 +42,23 @@ def _levels(count: int, group: int) -> list[Groups]:
             return levels
 
 
-def readout_tree(term_counts: list[int], group: int = GROUP) -> ReadoutTree:
+def sum_tree(term_counts: list[int], group: int = GROUP) -> SumTree:
     per_output = [_levels(c, group) for c in term_counts]
     depth = max((len(lv) for lv in per_output), default=1)
     padded = tuple(tuple(lv + [((0,),)] * (depth - len(lv))) for lv in per_output)
-    return ReadoutTree(levels=depth, outputs=padded)
+    return SumTree(levels=depth, group=group, outputs=padded)
+
+
+def readout_tree(term_counts: list[int]) -> SumTree:
+    """The readout: groups of ``GROUP``, as many levels as the longest row needs."""
+    return sum_tree(term_counts, GROUP)
+
+
+def input_tree(term_counts: list[int], levels: int) -> SumTree:
+    """U x spread over at most ``levels`` registered levels (the pipeline stages
+    the beat passes before the acc layer): groups of ``GROUP`` when that is
+    shallow enough, else the smallest group that fits."""
+    group = GROUP
+    while sum_tree(term_counts, group).levels > levels:
+        group += 1
+    return sum_tree(term_counts, group)
