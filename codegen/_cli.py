@@ -17,6 +17,7 @@ from ._targets import TARGETS, render
 from .estimate import add_estimate_parser, check_part
 from .hw import EmitOptions
 from .project import write_project
+from .sweep import add_sweep_parser
 
 
 def _cmd_emit(args: argparse.Namespace) -> int:
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write into a folder that holds files codegen did not write")
     emit.set_defaults(func=_cmd_emit)
     add_estimate_parser(sub)
+    add_sweep_parser(sub)
     return parser
 
 
