@@ -4,6 +4,7 @@
 
     .venv/bin/python bench/bench_pnr.py                 # every configuration below
     .venv/bin/python bench/bench_pnr.py --only n16_p1,n16_p6
+    .venv/bin/python bench/bench_pnr.py --fit           # refit the clock model, no runs
 
 Each run is cached by a hash of the emitted Verilog (rerun = free) in
 bench/results/pnr_ecp5.json, which is committed; the table goes to stdout
@@ -26,11 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codegen import EmitOptions, render, write_project  # noqa: E402
-from codegen.estimate import board, estimate  # noqa: E402
+from codegen.estimate import DELAY_MODELS, board, estimate, paths  # noqa: E402
+from codegen.hw import describe  # noqa: E402
 from codegen.tools import place_route, synthesize  # noqa: E402
 from model import load_ir, random_ir  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "pnr_ecp5.json"
+CALIBRATION = ROOT / "tests" / "baselines" / "fmax_pnr.json"
 BUILD = ROOT / "build" / "bench_pnr"
 
 
@@ -48,12 +51,20 @@ class Config:
     seed: int = 1
     ir_path: str | None = None     #: a committed IR instead of a random one
     families: tuple[str, ...] = ("ecp5",)
+    held_out: bool = False         #: not used to fit the clock model, only to check it
 
     def ir(self):  # type: ignore[no-untyped-def]
         if self.ir_path:
             return load_ir(ROOT / self.ir_path)
         return random_ir(hidden=self.n, block_size=self.m, input_dim=self.d,
                          outputs=self.outputs, seed=self.seed, name=f"pnr_{self.name}")
+
+    def ir_spec(self) -> dict[str, object]:
+        """How tests/baselines/fmax_pnr.json rebuilds the IR."""
+        if self.ir_path:
+            return {"path": self.ir_path}
+        return {"hidden": self.n, "block_size": self.m, "input_dim": self.d,
+                "outputs": self.outputs, "seed": self.seed, "name": f"pnr_{self.name}"}
 
     def options(self) -> EmitOptions:
         return EmitOptions(target="verilog", pipeline=self.pipeline, arch=self.arch,  # type: ignore[arg-type]
@@ -68,6 +79,12 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n32_p7_b7", n=32, m=32, pipeline=7, interleave=7),
     Config(name="n16_stream_b2", n=16, m=16, arch="stream", interleave=2,
            families=("ecp5", "ice40", "xc7")),
+    # more small designs for the clock model's fit and its held-out check
+    Config(name="n8_p1", n=8, m=8),
+    Config(name="n16_f2", n=16, m=16, fold=2),
+    Config(name="n16_p2_b2", n=16, m=16, pipeline=2, interleave=2, held_out=True),
+    Config(name="n32_m8_stream_b1", n=32, m=8, arch="stream", interleave=1, held_out=True),
+    Config(name="n32_p4_b4", n=32, m=32, pipeline=4, interleave=4, held_out=True),
     # n = 64 (the issue's Pareto front): parallel, pipelined, streaming
     Config(name="n64_stream_b2", n=64, m=64, arch="stream", interleave=2,
            families=("ecp5", "ice40", "xc7")),
@@ -81,8 +98,7 @@ CONFIGS: tuple[Config, ...] = (
 
 def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     files = render(cfg.ir(), cfg.options())
-    rtl = {p: t for p, t in files.items() if p.startswith("rtl/")}
-    key = hashlib.sha256(json.dumps(rtl, sort_keys=True).encode()).hexdigest()[:16]
+    key = _key(files)
     old = stored.get(cfg.name)
     if old and old.get("key") == key:
         return old
@@ -117,12 +133,86 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     return row
 
 
+def _key(files: dict[str, object]) -> str:
+    rtl = {p: t for p, t in files.items() if p.startswith("rtl/")}
+    return hashlib.sha256(json.dumps(rtl, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, object]]:
+    """Measured clocks of the rows whose stored RTL is what codegen emits today."""
+    rows = []
+    for cfg in CONFIGS:
+        r = stored.get(cfg.name)
+        ecp5 = r.get("ecp5") if r else None
+        if not isinstance(ecp5, dict) or "fmax_mhz" not in ecp5:
+            continue
+        if _key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
+            print(f"# {cfg.name}: stored run is of older RTL, not used", file=sys.stderr)
+            continue
+        ice = r.get("ice40")  # type: ignore[union-attr]
+        rows.append({"name": cfg.name, "ir": cfg.ir_spec(), "key": r["key"],  # type: ignore[index]
+                     "options": {"pipeline": cfg.pipeline, "interleave": cfg.interleave,
+                                 "fold": cfg.fold, "arch": cfg.arch},
+                     "held_out": cfg.held_out, "ecp5_fmax_mhz": ecp5["fmax_mhz"],
+                     "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None})
+    return rows
+
+
+def fit(rows: list[dict[str, object]]) -> None:
+    """Least squares on log delay over the fitting rows; prints the coefficients."""
+    import numpy as np
+    from scipy.optimize import least_squares
+
+    data = []
+    for row in rows:
+        cfg = next(c for c in CONFIGS if c.name == row["name"])
+        design = describe(cfg.ir(), cfg.options())
+        lut = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
+                       interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch).lut
+        data.append((row, paths(design), lut))
+    fitting = [d for d in data if not d[0]["held_out"]]
+
+    def model(x, ps, lut):  # type: ignore[no-untyped-def]
+        t0, ta, tb, tl, sz = x
+        grow = 1.0 + sz * max(0.0, np.log2(max(lut, 1.0) / 1000.0))
+        return max((t0 + ta * len(p.adders) + tb * p.bits + tl * p.luts) * grow for p in ps)
+
+    def resid(x):  # type: ignore[no-untyped-def]
+        return [np.log(model(x, ps, lut) * float(r["ecp5_fmax_mhz"]) / 1000.0)
+                for r, ps, lut in fitting]
+
+    x0 = [2.0, 1.5, 0.035, 0.9, 0.1]
+    sol = least_squares(resid, x0, bounds=([0, 0, 0, 0.2, 0], [10, 5, 0.2, 3, 1]))
+    t0, ta, tb, tl, sz = (round(float(v), 4) for v in sol.x)
+    print(f'"ecp5": DelayModel(t0={t0}, t_adder={ta}, t_bit={tb}, t_lut={tl}, size={sz}),')
+    ratios = [float(r["ecp5_fmax_mhz"]) / float(r["ice40_fmax_mhz"])  # type: ignore[arg-type]
+              for r, _, _ in data if r["ice40_fmax_mhz"]]
+    if ratios:
+        print(f"ICE40_SCALE = {float(np.exp(np.mean(np.log(ratios)))):.3f}  "
+              f"(ECP5 / iCE40 clock over {len(ratios)} designs)")
+    print("| design | held out | ECP5 MHz | model MHz (fitted now) | error |")
+    print("|---|---|---|---|---|")
+    for r, ps, lut in data:
+        est = 1000.0 / model(sol.x, ps, lut)
+        meas = float(r["ecp5_fmax_mhz"])  # type: ignore[arg-type]
+        print(f"| {r['name']} | {'yes' if r['held_out'] else ''} | {meas:.1f} | {est:.1f} | "
+              f"{100 * (est - meas) / meas:+.1f} % |")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default=None, help="comma-separated configuration names")
+    ap.add_argument("--fit", action="store_true",
+                    help="write tests/baselines/fmax_pnr.json and refit the clock model")
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if args.fit:
+        rows = calibration_rows(stored)
+        CALIBRATION.write_text(json.dumps(rows, indent=1) + "\n")
+        print(f"current model: {DELAY_MODELS['ecp5']}")
+        fit(rows)
+        return 0
     for cfg in CONFIGS:
         if args.only and cfg.name not in args.only.split(","):
             continue

@@ -236,11 +236,18 @@ def test_timing_follows_the_schedule_formulas() -> None:
     ir = random_ir(hidden=64, input_dim=2, outputs=2, seed=0)
     b = board("pynq-z2")
     for fold, cycles, call in ((1, 1, 11), (2, 13, 106), (4, 25, 202)):
-        e = estimate(ir, board=b, fold=fold, steps=8, clock_ns=5.0)
-        assert e.timing.cycles_per_step == cycles
-        assert e.timing.latency_cycles == call
-        assert e.timing.latency_s == pytest.approx(call * 5e-9)
-        assert e.timing.sequences_per_s == pytest.approx(1 / (call * 5e-9))
+        for target in (5.0, 1000.0):   # 200 MHz: above the estimated clock; 1 MHz: below
+            e = estimate(ir, board=b, fold=fold, steps=8, clock_ns=target)
+            t = e.timing
+            assert t.cycles_per_step == cycles
+            assert t.latency_cycles == call
+            # the design runs at the slower of the target and the estimated clock
+            assert t.clock_ns == pytest.approx(max(target, 1000.0 / t.fmax_mhz), rel=1e-12)
+            assert (t.clock_ns == target) == (target == 1000.0)
+            assert t.latency_s == pytest.approx(call * t.clock_ns * 1e-9, rel=1e-12)
+            assert t.sequences_per_s == pytest.approx(1 / (call * t.clock_ns * 1e-9),
+                                                      rel=1e-12)
+            assert t.steps_per_s == pytest.approx(1e9 / t.clock_ns / cycles, rel=1e-12)
 
 
 def test_fold_sweep_pareto_and_dense() -> None:
@@ -324,7 +331,8 @@ def test_cli_table_json_plot_and_boards(ir_dir: Path, tmp_path: Path,
     (["--board", "nosuch"], "unknown board 'nosuch'; valid boards: alveo-u250"),
     (["--fold", "3"], "--fold 3 does not divide"),
     (["--steps", "10", "--interleave", "65"], "--interleave 65 must be in [1, 64]"),
-    (["--arch", "stream", "--interleave", "2", "--lanes", "2"], "one lane so far"),
+    (["--arch", "stream", "--interleave", "4", "--lanes", "3"],
+     "--lanes 3 must be a power of two"),
     (["--pipeline", "3"], "--interleave 1 must be >= --pipeline 3"),
 ])
 def test_cli_errors_one_line_exit_2(ir_dir: Path, extra: list[str], needle: str,

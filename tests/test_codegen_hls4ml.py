@@ -55,7 +55,8 @@ def _head(ir: Any, steps: int, classes: int, seed: int, *, w_frac: int = 6
 
 def _convert(net: Head, input_shape: tuple[int, ...], out: Path, *, backend: str = "Vitis",
              conversion: str = "full", input_t: str | None = None,
-             fc: dict[str, str] | None = None, datapath: str | None = None) -> Any:
+             fc: dict[str, str] | None = None, datapath: str | None = None,
+             io_type: str = "io_parallel") -> Any:
     config = hls4ml.utils.config_from_pytorch_model(
         net, input_shape, granularity="name", backend=backend,
         default_precision="ap_fixed<16,6>", channels_last_conversion=conversion)
@@ -66,7 +67,7 @@ def _convert(net: Head, input_shape: tuple[int, ...], out: Path, *, backend: str
     if fc:
         config["LayerName"]["fc"]["Precision"] = fc
     return hls4ml.converters.convert_from_pytorch_model(
-        net, output_dir=str(out), backend=backend, io_type="io_parallel", hls_config=config)
+        net, output_dir=str(out), backend=backend, io_type=io_type, hls_config=config)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -149,6 +150,7 @@ def test_refusals_are_one_line(tmp_path: Path) -> None:
         (dict(input_shape=(4, 2)), "transposes a \\(T, 2\\) input"),
         (dict(input_shape=(7,)), "input size 7 is not a positive multiple of input_dim 2"),
         (dict(input_shape=(8,), backend="Quartus"), "backend Quartus has no HadamRNN"),
+        (dict(input_shape=(8,), io_type="io_stream"), "io_type io_stream is not supported"),
     ]
     for kwargs, message in cases:
         shape = kwargs.pop("input_shape")

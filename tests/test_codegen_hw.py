@@ -116,8 +116,11 @@ def test_stream_options_and_plan() -> None:
     ir = random_ir(hidden=16, block_size=16, input_dim=2, outputs=1)
     with pytest.raises(FlowError, match=re.escape("needs --interleave >= 2")):
         check_options(ir, EmitOptions(target="verilog", arch="stream"))
-    with pytest.raises(FlowError, match="one lane so far"):
-        check_options(ir, EmitOptions(target="verilog", arch="stream", interleave=2, lanes=2))
+    for lanes in (3, 16, 0):
+        with pytest.raises(FlowError, match=re.escape(f"--lanes {lanes} must be a power of two "
+                                                      "in [1, 8] (n = 16)")):
+            check_options(ir, EmitOptions(target="verilog", arch="stream", interleave=8,
+                                          lanes=lanes))
     with pytest.raises(FlowError, match="--lanes applies"):
         check_options(ir, EmitOptions(target="verilog", lanes=2))
     d = describe(ir, EmitOptions(target="verilog", arch="stream", interleave=2))
@@ -129,3 +132,35 @@ def test_stream_options_and_plan() -> None:
     assert st.state_delay + st.update_latency == 2 * 16
     assert d.schedule.cycles_per_beat == 16 and d.schedule.drain == st.update_latency + 15
     assert {m.name for m in d.memories} >= {"rom_u", "rom_v", "rom_sb", "state"}
+
+
+def test_stream_lanes_plan() -> None:
+    """L lanes: stages with m / 2^s >= L keep a delay line of m / (2^s L) slices per
+    lane, the rest pair lanes inside a slice; ROM words hold L elements each."""
+    import numpy as np
+
+    from codegen.hw import describe
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=2, outputs=3, seed=5)
+    d = describe(ir, EmitOptions(target="verilog", arch="stream", lanes=4, interleave=3))
+    st = d.stream
+    assert st is not None and st.slices == 4
+    assert [(s.distance, s.delay, s.across_lanes) for s in st.stages] == [
+        (8, 2, False), (4, 1, False), (2, 0, True), (1, 0, True)]
+    assert st.update_latency == 1 + (2 + 1) + (1 + 1) + 1 + 1 + 2
+    assert st.state_delay == 3 * 4 - st.update_latency
+    assert d.schedule.cycles_per_beat == 4
+    rom_v = next(r for r in d.roms if r.name == "v")
+    V = np.asarray(ir.output_weight)
+    p = ir.output_weight_bits
+    for e, word in enumerate(rom_v.words):     # lane l, output o at [(l*o_count + o)*p +: p]
+        for lane in range(4):
+            for o in range(3):
+                field = (word >> ((lane * 3 + o) * p)) & ((1 << p) - 1)
+                assert field - (1 << p) * (field >> (p - 1)) == V[o, e * 4 + lane]
+    assert {m.name: m.words for m in d.memories} == {"rom_u": 4, "rom_v": 4, "rom_sb": 4}
+    d8 = describe(ir, EmitOptions(target="verilog", arch="stream", lanes=4, interleave=8))
+    state = next(m for m in d8.memories if m.name == "state")   # 8*4 - 11 = 21 slices
+    assert (state.words, state.width) == (20, 4 * ir.state_format.width)
+    with pytest.raises(FlowError, match=re.escape("needs --interleave >= 3")):
+        check_options(ir, EmitOptions(target="verilog", arch="stream", lanes=4, interleave=2))

@@ -55,6 +55,15 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "n16_binary_stream_b2_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=29,
                                       state_format=SMALL_STATE),
                                  {"arch": "stream", "interleave": 2}),
+    # several lanes: delay-feedback stages per lane, then butterflies across lanes
+    "n16_binary_stream_l4_b3_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=32,
+                                         state_format=SMALL_STATE),
+                                    {"arch": "stream", "lanes": 4, "interleave": 3}),
+    "n32_block8_stream_l2_b1_last": (
+        dict(hidden=32, block_size=8, input_dim=2, outputs=3, readout="last", seed=33),
+        {"arch": "stream", "lanes": 2, "interleave": 1}),
+    "n16_stream_l8_b4": (dict(hidden=16, input_dim=2, outputs=2, seed=34),
+                         {"arch": "stream", "lanes": 8, "interleave": 4}),
     "n32_block8_stream_b1_last_unsigned": (
         dict(hidden=32, block_size=8, input_dim=3, outputs=3, readout="last", seed=30,
              input_format=FixedFormat(width=5, frac=5, signed=False)),
@@ -124,8 +133,12 @@ def test_cycles_match_schedule(name: str) -> None:
             count, levels = -(-count // 4), levels + 1
         drain += levels
     if opts.get("arch") == "stream":
-        c, first = n, 1                               # one element per cycle
-        drain = (m + k + 2) + n - 1                   # L_u, then the step's other elements
+        lanes = opts.get("lanes", 1)                  # L elements per cycle
+        c, first = n // lanes, 1
+        # L_u: entry register, per stage (m / 2^s) / L delay cycles (0 across lanes)
+        # plus its output register, then the update's two registers (m + k + 2 for L = 1)
+        l_u = 1 + sum(1 + (m >> s) // lanes for s in range(1, k + 1)) + 2
+        drain = l_u + c - 1                           # L_u, then the step's other slices
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
     assert timing["call_periods"] == [first + (T * B - 1) * c + drain + 3]

@@ -20,9 +20,11 @@ from ._estimate import (
     sweep,
 )
 from ._structure import Part, structure
+from ._timing import DELAY_MODELS, DelayModel, Path, critical_path, fmax_mhz, paths
 
 __all__ = [
-    "COEFFICIENTS", "FEATURES", "RESOURCES", "Board", "ComponentCost", "Estimate", "Part",
+    "COEFFICIENTS", "DELAY_MODELS", "FEATURES", "RESOURCES", "Board", "ComponentCost",
+    "DelayModel", "Estimate", "Part", "Path", "critical_path", "fmax_mhz", "paths",
     "Timing", "add_estimate_parser", "board", "boards", "check_part", "cost", "estimate",
     "estimate_design",
     "features", "memory_blocks", "pareto", "parts", "structure", "sweep",

@@ -70,7 +70,7 @@ def _estimates(ir, args: argparse.Namespace, board_key: str) -> tuple[Estimate, 
 def _fastest_fitting(ir, args: argparse.Namespace, board_key: str) -> Estimate | None:
     fitting = [e for e in sweep(ir, board=get_board(board_key), interleave=args.interleave,
                                 clock_ns=args.clock_ns, steps=args.steps) if e.fits_all]
-    return min(fitting, key=lambda e: e.timing.cycles_per_step) if fitting else None
+    return max(fitting, key=lambda e: e.timing.steps_per_s) if fitting else None
 
 
 def run_estimate(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from model import DeploymentIR, FlowError
 from ..hw import DATAPATHS, Design, EmitOptions, describe, sequence_steps, valid_folds
 from ._boards import Board
 from ._structure import Part, structure
+from ._timing import critical_path
 
 RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
@@ -68,11 +69,25 @@ class ComponentCost:
 
 @dataclass(frozen=True, kw_only=True)
 class Timing:
-    cycles_per_step: int      #: clock cycles between two time steps of one sequence
+    cycles_per_step: int      #: clock cycles between two accepted time steps (beats)
     sequences_per_call: int   #: B sequences processed by one call
     latency_cycles: int       #: cycles of one call (B sequences of T steps), docs/schedule.md
+    #: the clock the design runs at: the requested target, or the estimated
+    #: post-route clock when that is slower
     clock_ns: float
+    target_ns: float          #: the requested clock period
+    fmax_mhz: float           #: estimated post-route clock (codegen.estimate._timing)
+    critical_path: str        #: the path that sets fmax_mhz
     steps: int                #: time steps per sequence
+
+    @property
+    def clock_mhz(self) -> float:
+        return 1000.0 / self.clock_ns
+
+    @property
+    def steps_per_s(self) -> float:
+        """Time steps (of all interleaved sequences together) per second."""
+        return self.clock_mhz * 1e6 / self.cycles_per_step
 
     @property
     def latency_s(self) -> float:
@@ -152,7 +167,10 @@ class Estimate:
                                     for k, v in self.utilization().items()},
             "fits": self.fits(), "fits_all": self.fits_all,
             "timing": {
-                "clock_ns": t.clock_ns, "cycles_per_step": t.cycles_per_step,
+                "clock_ns": round(t.clock_ns, 3), "target_clock_ns": t.target_ns,
+                "fmax_mhz_estimate": round(t.fmax_mhz, 1), "critical_path": t.critical_path,
+                "steps_per_s": round(t.steps_per_s, 1),
+                "cycles_per_step": t.cycles_per_step,
                 "steps_per_sequence": t.steps, "latency_cycles": t.latency_cycles,
                 "latency_us": round(t.latency_s * 1e6, 3),
                 "sequences_per_s": round(t.sequences_per_s, 1),
@@ -182,11 +200,16 @@ def cost(part: Part, coef: Coefficients) -> ComponentCost:
                          ff=float(ff), carry=carry)
 
 
-def timing(design: Design, *, clock_ns: float, steps: int) -> Timing:
-    """The closed-form schedule of docs/schedule.md, from the design's schedule."""
+def timing(design: Design, *, family: str, lut: float, steps: int) -> Timing:
+    """The closed-form schedule of docs/schedule.md at the slower of the requested
+    clock and the estimated post-route clock of ``family``."""
     sched = design.schedule
+    target = design.options.clock_ns
+    path, delay = critical_path(design, family, lut)
     return Timing(cycles_per_step=sched.cycles_per_beat, sequences_per_call=sched.interleave,
-                  latency_cycles=sched.call_cycles(steps), clock_ns=clock_ns, steps=steps)
+                  latency_cycles=sched.call_cycles(steps), clock_ns=max(target, delay),
+                  target_ns=target, fmax_mhz=1000.0 / delay, critical_path=path.name,
+                  steps=steps)
 
 
 #: Bits of one 36 Kb block RAM.
@@ -249,7 +272,15 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
         lut=round(lut), ff=round(ff), carry=round(carry),
         bram36=memory_blocks(design, board.family),
         uram=0, dsp=len(design.multipliers),
-        timing=timing(design, clock_ns=options.clock_ns, steps=sequence_steps(ir, steps)))
+        timing=timing(design, family=board.family, lut=_size_lut(design, lut, coef),
+                      steps=sequence_steps(ir, steps)))
+
+
+def _size_lut(design: Design, lut: float, coef: Coefficients) -> float:
+    """The design's size for the clock model, on the xc7 LUT scale it was fitted on."""
+    if coef is COEFFICIENTS["xc7"]:
+        return lut
+    return sum(cost(p, COEFFICIENTS["xc7"]).lut for p in structure(design))
 
 
 def sweep(
@@ -283,12 +314,13 @@ def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
 
 
 def pareto(points: list[Estimate]) -> list[Estimate]:
-    """Estimates not dominated in (LUT, cycles per step), sorted by LUT."""
-    ordered = sorted(points, key=lambda e: (e.lut, e.timing.cycles_per_step))
+    """Estimates not dominated in (LUT, steps per second at the estimated clock),
+    sorted by LUT."""
+    ordered = sorted(points, key=lambda e: (e.lut, -e.timing.steps_per_s))
     front: list[Estimate] = []
-    best = math.inf
+    best = 0.0
     for e in ordered:
-        if e.timing.cycles_per_step < best:
+        if e.timing.steps_per_s > best:
             front.append(e)
-            best = e.timing.cycles_per_step
+            best = e.timing.steps_per_s
     return front

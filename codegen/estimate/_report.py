@@ -38,13 +38,20 @@ def header(e: Estimate) -> str:
             f"fold {e.fold}, interleave {e.interleave} on {e.board.name} ({e.board.part})")
 
 
+def clock_line(e: Estimate) -> str:
+    t = e.timing
+    which = ("the target" if t.clock_ns == t.target_ns else
+             f"the estimated post-route clock, below the {1000 / t.target_ns:.0f} MHz target")
+    return (f"clock: {t.clock_mhz:.1f} MHz ({which}); estimated Fmax {t.fmax_mhz:.1f} MHz "
+            f"on {e.board.family}, critical path: {t.critical_path}")
+
+
 def timing_line(e: Estimate) -> str:
     t = e.timing
-    mhz = 1000.0 / t.clock_ns
     return (f"timing: {t.cycles_per_step} cycles/step, {t.steps} steps/sequence, "
             f"{e.interleave} sequence(s) per call -> latency {t.latency_cycles} cycles "
-            f"= {t.latency_s * 1e6:.2f} us at {t.clock_ns:g} ns ({mhz:.0f} MHz), "
-            f"{t.sequences_per_s:,.0f} sequences/s")
+            f"= {t.latency_s * 1e6:.2f} us at {t.clock_mhz:.1f} MHz, "
+            f"{t.steps_per_s / 1e6:,.2f} M steps/s, {t.sequences_per_s:,.0f} sequences/s")
 
 
 def table(e: Estimate, measured: SynthResult | None = None) -> str:
@@ -72,11 +79,13 @@ def table(e: Estimate, measured: SynthResult | None = None) -> str:
         lines.append(f"  (yosys: {measured.carry} carry cells, {measured.lutram} LUTs as "
                      f"RAM, {measured.seconds:.1f} s)")
     lines.append("")
+    lines.append(clock_line(e))
     lines.append(timing_line(e))
     worst = max(util, key=lambda k: util[k] if math.isfinite(util[k]) else 1e18)
     verdict = "FITS" if e.fits_all else "DOES NOT FIT"
     lines.append(f"verdict: {verdict} on {e.board.key} (largest use: {_LABELS[worst]} "
-                 f"{_pct(util[worst])})")
+                 f"{_pct(util[worst])}), {e.timing.steps_per_s / 1e6:,.2f} M steps/s at "
+                 f"{e.timing.clock_mhz:.1f} MHz")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -122,7 +131,8 @@ def board_ranking(rows: Sequence[tuple[Estimate, Estimate | None]]) -> str:
 
 def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
                 dense: Estimate | None = None) -> Path:
-    """LUT against cycles per step over the micro-architectures; board LUT marked.
+    """LUT against steps per second (at each point's estimated clock) over the
+    micro-architectures; board LUT marked.
     Written to a temporary file first, then renamed into place."""
     import matplotlib
 
@@ -141,23 +151,23 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     for label, color, test in kinds:
         sel = [e for e in points if test(e)]
         if sel:
-            ax.scatter([e.timing.cycles_per_step for e in sel], [e.lut for e in sel],
+            ax.scatter([e.timing.steps_per_s for e in sel], [e.lut for e in sel],
                        color=color, zorder=3, label=label)
-    ax.plot([e.timing.cycles_per_step for e in front], [e.lut for e in front],
+    ax.plot([e.timing.steps_per_s for e in front], [e.lut for e in front],
             color="tab:gray", linestyle="--", zorder=2, marker="o", markersize=12,
             markerfacecolor="none",
             label="Pareto front: " + ", ".join(e.label for e in front))
     for e in points:
-        ax.annotate(e.label, (e.timing.cycles_per_step, e.lut),
+        ax.annotate(e.label, (e.timing.steps_per_s, e.lut),
                     textcoords="offset points", xytext=(5, 4), fontsize=8)
     if dense is not None:
-        ax.scatter([dense.timing.cycles_per_step], [dense.lut], marker="s",
+        ax.scatter([dense.timing.steps_per_s], [dense.lut], marker="s",
                    color="tab:red", zorder=3, label="dense +-1 baseline")
     ax.axhline(board.lut, color="tab:gray", linestyle=":",
                label=f"{board.name}: {board.lut:,} LUT")
-    ax.set_xscale("log", base=2)
+    ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("cycles per time step")
+    ax.set_xlabel("time steps per second (all sequences, at the estimated clock)")
     ax.set_ylabel("LUTs (estimate)")
     e0 = points[0]
     ax.set_title(f"{e0.ir_name}: n={e0.hidden}, m={e0.block_size}, {board.name}",

@@ -201,43 +201,46 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         else:
             part.reg_bits += delay * width   # flip-flops
 
+    L = st.lanes
     rec = Part(name="recurrent")
-    rec.logic_bits += g.S                    # a fresh sequence's state reads as 0
-    rec.reg_bits += g.S                      # the entry register
+    rec.logic_bits += g.S * L                # a fresh sequence's state reads as 0
+    rec.reg_bits += g.S * L                  # the entry registers
     for sd in st.stages:
-        rec.add2(2, sd.width_out)            # sum and difference
-        rec.mux(2, 2 * sd.width_out)         # delay-line input and output selects
-        rec.reg_bits += sd.width_out
-        delay_line(rec, f"sdf{sd.index}", sd.delay, sd.width_out)
-    rec.detail = (f"{len(st.stages)} delay-feedback stages, delays "
+        rec.add2(2 * L if not sd.across_lanes else L, sd.width_out)   # sums and differences
+        rec.reg_bits += sd.width_out * L
+        if not sd.across_lanes:
+            rec.mux(2, 2 * sd.width_out * L)  # delay-line input and output selects
+            delay_line(rec, f"sdf{sd.index}", sd.delay, sd.width_out * L)
+    rec.detail = (f"{len(st.stages)} butterfly stages x {L} lane(s), delays "
                   f"{[sd.delay for sd in st.stages]}")
     upd = Part(name="update")
-    upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
-    upd.add2(1, g.AW)                        # the sign from ROM: negate or not
     ipw = g.input_product_width
-    # each term is a replicated weight bit AND-ed with a shifted input at the full width
-    ux = [(ipw, 0, True) for _ in design.used_inputs for b in range(p_u)]
-    upd.sum(ux, ipw)
-    upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
-            constant=g.round_half != 0)
-    upd.logic_bits += 2 * g.SW + g.S         # saturation
-    upd.reg_bits += g.QW + design.roms[0].width + design.roms[2].width
+    for _ in range(L):
+        upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
+        upd.add2(1, g.AW)                    # the sign from ROM: negate or not
+        # each term is a replicated weight bit AND-ed with a shifted input at the full width
+        upd.sum([(ipw, 0, True) for _ in design.used_inputs for b in range(p_u)], ipw)
+        upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
+                constant=g.round_half != 0)
+        upd.logic_bits += 2 * g.SW + g.S     # saturation
+        upd.reg_bits += g.QW
+    upd.reg_bits += design.roms[0].width + design.roms[2].width
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
-    upd.detail = f"one element per cycle, U row of {g.d} x {p_u} b from ROM"
+    upd.detail = f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM"
     rd = Part(name="readout")
     for _ in range(g.outputs):
-        rd.sum([(g.OW, 0, True)] * (p_v + 1), g.OW)   # weight-bit-gated relu terms + acc
+        rd.sum([(g.OW, 0, True)] * (p_v * L + 1), g.OW)   # weight-bit-gated relu terms + acc
         rd.mux(2, g.OW)
-    rd.relu_bits += g.S - 1
+    rd.relu_bits += (g.S - 1) * L
     rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
     rd.memory(mems["rom_v"])
-    rd.detail = f"{g.outputs} accumulators at {g.OW} b, V column from ROM"
+    rd.detail = f"{g.outputs} accumulators at {g.OW} b adding {L} lane(s), V columns from ROM"
     top = Part(name="top")
     dw = g.d * g.W
     top.reg_bits += dw + st.records * (dw + 4) + st.index_width + g.interleave + 8 + (
         2 * g.BW if g.interleave > 1 else 0)
-    delay_line(top, "state", st.state_delay, g.S)
-    top.detail = (f"ring of {g.interleave} x {g.n} elements, state delay line "
-                  f"{st.state_delay} x {g.S} b, {st.records} step records")
+    delay_line(top, "state", st.state_delay, g.S * L)
+    top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
+                  f"{st.state_delay} x {g.S * L} b, {st.records} step records")
     return (rec, upd, rd, top)

@@ -19,7 +19,7 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
         list[Path], str]:
     """Render the Verilog target for ``est``'s schedule into ``out``."""
     options = EmitOptions(target="verilog", fold=est.fold, interleave=est.interleave,
-                          part=est.board.part, clock_ns=est.timing.clock_ns,
+                          part=est.board.part, clock_ns=est.timing.target_ns,
                           datapath=est.datapath, pipeline=est.pipeline,
                           arch=est.arch)  # type: ignore[arg-type]
     files = render(ir, options)
@@ -44,8 +44,8 @@ def measure(ir: DeploymentIR, est: Estimate, build: str | os.PathLike[str],
     if pnr:
         if est.board.family == "ice40":
             fmax = place_route(sources, top=top, family="ice40", part=est.board.part,
-                               workdir=base / "pnr", clock_ns=est.timing.clock_ns).fmax_mhz
+                               workdir=base / "pnr", clock_ns=est.timing.target_ns).fmax_mhz
         else:
             fmax = place_route(sources, top=top, family="ecp5", part="LFE5U-85F-6BG381C",
-                               workdir=base / "pnr_ecp5", clock_ns=est.timing.clock_ns).fmax_mhz
+                               workdir=base / "pnr_ecp5", clock_ns=est.timing.target_ns).fmax_mhz
     return result, fmax

@@ -263,21 +263,30 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     stream = roms = None
     memories: tuple[Memory, ...] = ()
     if options.arch == "stream":
-        stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b)
+        lanes = options.lanes
+        stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes)
         p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+        slices = range(stream.slices)
+
+        def word(values, e: int, width: int) -> int:  # type: ignore[no-untyped-def]
+            """Slice e's word: lane l (element e*L + l) at [l*fields*width +: ...]."""
+            return pack_fields([v for lane in range(lanes) for v in values(e * lanes + lane)],
+                               width)
+
         roms = (
-            Rom(name="u", field_width=p_u, fields=g.d,
-                words=tuple(pack_fields(list(U[i]), p_u) for i in range(g.n))),
-            Rom(name="v", field_width=p_v, fields=g.outputs,
-                words=tuple(pack_fields(list(V[:, i]), p_v) for i in range(g.n))),
-            Rom(name="sb", field_width=g.S + 1, fields=1,
-                words=tuple(pack_fields([int(ir.state_bias[i]) * 2 + (sign[i] < 0)], g.S + 1)
-                            for i in range(g.n))),
+            Rom(name="u", field_width=p_u, fields=g.d * lanes,
+                words=tuple(word(lambda i: list(U[i]), e, p_u) for e in slices)),
+            Rom(name="v", field_width=p_v, fields=g.outputs * lanes,
+                words=tuple(word(lambda i: list(V[:, i]), e, p_v) for e in slices)),
+            Rom(name="sb", field_width=g.S + 1, fields=lanes,
+                words=tuple(word(lambda i: [int(ir.state_bias[i]) * 2 + (sign[i] < 0)], e,
+                                 g.S + 1) for e in slices)),
         )
-        lines = [("state", stream.state_delay, g.S),
-                 *((f"sdf{s.index}", s.delay, s.width_out) for s in stream.stages)]
+        lines = [("state", stream.state_delay, g.S * lanes),
+                 *((f"sdf{s.index}", s.delay, s.width_out * lanes) for s in stream.stages)]
         memories = (
-            *(Memory(name=f"rom_{r.name}", words=g.n, width=r.width, rom=True) for r in roms),
+            *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True)
+              for r in roms),
             *(Memory(name=name, words=delay_words(delay), width=width)
               for name, delay, width in lines if delay_words(delay)))
     return Design(

@@ -83,17 +83,18 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
 def _check_stream(ir: DeploymentIR, options: EmitOptions) -> None:
     from ._stream import stream_plan
 
-    if options.lanes != 1:
-        raise FlowError(f"--lanes {options.lanes}: the streaming datapath has one lane so far; "
-                        "use --lanes 1")
+    lanes, n = options.lanes, ir.hidden
+    if lanes & (lanes - 1) or not 1 <= lanes <= max(n // 2, 1):
+        raise FlowError(f"--lanes {lanes} must be a power of two in [1, {max(n // 2, 1)}] "
+                        f"(n = {n})")
     if options.fold != 1 or options.pipeline != 1 or options.datapath != "hadamard":
         raise FlowError("--arch stream takes no --fold, --pipeline or --datapath dense")
-    plan = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,
-                       interleave=options.interleave)
+    plan = stream_plan(n=n, m=ir.block_size, state_width=ir.state_format.width,
+                       interleave=options.interleave, lanes=lanes)
     if options.interleave < plan.min_interleave:
         raise FlowError(
             f"--arch stream needs --interleave >= {plan.min_interleave} here: the transform "
-            f"and update take {plan.update_latency} cycles, a step {ir.hidden}")
+            f"and update take {plan.update_latency} cycles, a step {plan.slices}")
 
 
 #: Longest sequence a test bench or a latency figure is drawn for.

@@ -1,0 +1,158 @@
+"""Post-route clock estimate: the register-to-register paths of the design,
+each costed as carry-chain adders and LUT levels in series.
+
+``paths(design)`` lists the paths the hardware description implies (each loop
+stage between pipeline cuts, the input-product and readout trees, the
+streaming datapath's stages, the place-and-route harness's output reduction).
+A multi-operand sum of t operands counts as ceil(log2 t) adders at its width.
+``fmax_mhz(design, family)`` takes the slowest path under the family's
+:class:`DelayModel`, whose coefficients are fitted to nextpnr runs
+(``bench/bench_pnr.py --fit``, docs/estimates.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..hw import Design
+
+#: Operand sizes of an adder level.
+_LOG2 = math.log2
+
+
+@dataclass(frozen=True, kw_only=True)
+class Path:
+    """One register-to-register path: adders (carry-chain widths) and LUT levels."""
+
+    name: str
+    adders: tuple[int, ...]
+    luts: int = 0
+
+    @property
+    def bits(self) -> int:
+        return sum(self.adders)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DelayModel:
+    """Path delay in ns = t0 + t_adder * adders + t_bit * carry bits + t_lut * LUT
+    levels, all times ``1 + size * log2(LUTs / 1000)`` for designs above 1,000
+    LUTs (routing stretches as the placement grows)."""
+
+    t0: float
+    t_adder: float
+    t_bit: float
+    t_lut: float
+    size: float
+
+    def delay_ns(self, path: Path, lut: float) -> float:
+        base = (self.t0 + self.t_adder * len(path.adders) + self.t_bit * path.bits
+                + self.t_lut * path.luts)
+        return base * (1.0 + self.size * max(0.0, _LOG2(max(lut, 1.0) / 1000.0)))
+
+
+#: Fitted by ``bench/bench_pnr.py --fit`` to the nextpnr-ecp5 runs of
+#: bench/results/pnr_ecp5.json (LFE5U-85F, speed grade 6), docs/estimates.md.
+#: iCE40 scales the ECP5 model by the ratio measured on the streaming designs
+#: placed on both; Xilinx parts use the ECP5 model unchanged (no open place and
+#: route exists for them; a 7-series -1 part is faster than an ECP5 -6, so the
+#: clock it gives is a lower bound, not a measurement).
+DELAY_MODELS: dict[str, DelayModel] = {
+    "ecp5": DelayModel(t0=2.0, t_adder=1.5, t_bit=0.035, t_lut=0.9, size=0.1),
+}
+ICE40_SCALE = 3.0
+DELAY_MODELS["ice40"] = DelayModel(
+    **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
+    size=DELAY_MODELS["ecp5"].size)
+
+
+def model_for(family: str) -> DelayModel:
+    return DELAY_MODELS.get(family, DELAY_MODELS["ecp5"])
+
+
+def _sum(count: int, width: int) -> tuple[int, ...]:
+    """Adders in series of a ``count``-operand sum at ``width`` bits."""
+    return (width,) * max(0, math.ceil(_LOG2(count))) if count > 1 else ()
+
+
+def _harness(design: Design) -> int:
+    """LUT levels of the harness's registered XOR of every output bit."""
+    bits = design.geometry.YW + 8
+    return max(1, math.ceil(math.log(bits, 4)))
+
+
+def paths(design: Design) -> tuple[Path, ...]:
+    """Every register-to-register path class of the design."""
+    return _stream_paths(design) if design.streaming else _parallel_paths(design)
+
+
+def _acc_operands(design: Design, row_terms: int) -> int:
+    rec = len(design.recurrent_terms)
+    ins = (1 if row_terms else 0) if design.pipeline.input_ahead else row_terms
+    return rec + ins + 1   # + bias and rounding constant
+
+
+def _parallel_paths(design: Design) -> tuple[Path, ...]:
+    g = design.geometry
+    out: list[Path] = []
+    terms = max((len(r.input_terms) for r in design.update_rows), default=0)
+    acc = _sum(_acc_operands(design, terms), g.AW)
+    sat = (g.SW,)     # the comparison against the bound
+    if g.dense:      # r as one dense sum per row, then acc and saturation
+        out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=2))
+    elif g.ticks:    # one folded butterfly stage per tick: F-way operand muxes, one adder
+        widest = max((s.width_out for s in design.stages), default=g.S)
+        out.append(Path(name=f"folded butterfly tick (F = {g.fold})", adders=(widest,),
+                        luts=1 + max(1, math.ceil(_LOG2(g.fold)))))
+        out.append(Path(name="update", adders=(*acc, *sat), luts=2))
+    else:
+        layers = [*((s.width_out,) for s in design.stages), acc, sat]
+        bounds = (0, *design.pipeline.cuts, len(layers))
+        for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
+            adders = tuple(w for lay in layers[a:b] for w in lay)
+            luts = 2 if b == len(layers) else 0    # saturation select, state write
+            out.append(Path(name=f"loop stage {s} (layers {a + 1}..{b})", adders=adders,
+                            luts=luts))
+    if design.input_tree is not None:
+        out.append(Path(name="input product level",
+                        adders=_sum(design.input_tree.group, g.input_product_width)))
+    longest = max((len(r.terms) for r in design.readout_rows), default=0)
+    if design.readout_tree is not None:
+        group = min(4, max(longest, 1))
+        out.append(Path(name="readout level", adders=_sum(group + 1, g.OW), luts=1))
+        out.append(Path(name="output to harness", adders=(), luts=_harness(design)))
+    else:
+        out.append(Path(name="readout to harness", adders=_sum(longest + 1, g.OW),
+                        luts=1 + _harness(design)))
+    return tuple(out)
+
+
+def _stream_paths(design: Design) -> tuple[Path, ...]:
+    g, st = design.geometry, design.stream
+    assert st is not None
+    ir = design.ir
+    out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
+                luts=0 if s.across_lanes else 1) for s in st.stages]
+    ux_terms = len(design.used_inputs) * ir.input_weight_bits
+    out.append(Path(name="U x from the beat record", adders=_sum(ux_terms + 1,
+                                                                 g.input_product_width),
+                    luts=3))
+    out.append(Path(name="r / sqrt(2)", adders=_sum(len(design.recurrent_terms), g.AW)))
+    out.append(Path(name="acc", adders=_sum(3 + (g.round_half != 0), g.AW), luts=1))
+    out.append(Path(name="saturate, relu, readout accumulate",
+                    adders=(g.SW, *_sum(ir.output_weight_bits * st.lanes + 1, g.OW)),
+                    luts=3))
+    out.append(Path(name="output to harness", adders=(), luts=_harness(design)))
+    return tuple(out)
+
+
+def critical_path(design: Design, family: str, lut: float) -> tuple[Path, float]:
+    """The slowest path and its delay in ns."""
+    model = model_for(family)
+    return max(((p, model.delay_ns(p, lut)) for p in paths(design)), key=lambda t: t[1])
+
+
+def fmax_mhz(design: Design, family: str, lut: float) -> float:
+    """Estimated post-route clock of ``design`` on ``family`` at ``lut`` LUTs."""
+    return 1000.0 / critical_path(design, family, lut)[1]
