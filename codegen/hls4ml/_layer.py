@@ -101,6 +101,9 @@ def parse_hadamrnn(operation: str, layer_name: str, input_names: list[str],
         raise FlowError(f"{where}: input size {size} is not a positive multiple of "
                         f"input_dim {d}")
     steps = size // d
+    io_type = config.get("IOType", "io_parallel")
+    if io_type != "io_parallel":
+        raise FlowError(f"{where}: io_type {io_type} is not supported; use io_parallel")
     backend = str(config.get("Backend", ""))
     from ._register import registered_backends
 
