@@ -95,7 +95,7 @@ def test_rerun_computes_nothing_and_resumes(tmp_path: Path) -> None:
 def test_failing_points_are_recorded_and_do_not_stop_the_sweep(tmp_path: Path) -> None:
     spec = parse_spec({"name": "bad", "grid": {
         "hidden": [8], "block": [4, 16], "bits": 2, "state_bits": 8,
-        "arch": [{"arch": "parallel"}, {"arch": "stream", "interleave": 1, "lanes": 2},
+        "arch": [{"arch": "parallel"}, {"arch": "parallel", "lanes": 2},
                  {"arch": "parallel", "pipeline": 3, "interleave": 1}]}})
     res = run_sweep(spec, tmp_path, progress=False)
     by_status = {r["name"]: r for r in res.records}
@@ -105,7 +105,7 @@ def test_failing_points_are_recorded_and_do_not_stop_the_sweep(tmp_path: Path) -
     errors = [r["error"] for r in res.records if r["status"] == "error"]
     assert all("\n" not in e for e in errors)
     assert any("block_size: must be in [1, 8], got 16" in e for e in errors)
-    assert any("--lanes 2" in e for e in errors)
+    assert any("--lanes applies to --arch stream only" in e for e in errors)
     assert any("--interleave 1 must be >= --pipeline 3" in e for e in errors)
     assert by_status  # names are unique here
     text = csv_text(res.records)

@@ -31,10 +31,9 @@ ECP5_PART = "LFE5U-85F-6BG381C"
 
 
 def estimated_rate(e: Estimate) -> tuple[float, float]:
-    """(clock in MHz, time steps of all sequences per second) of an estimate:
-    the target clock until the estimator models Fmax."""
-    clock_mhz = 1e3 / e.timing.clock_ns
-    return clock_mhz, clock_mhz * 1e6 / e.timing.cycles_per_step
+    """(clock in MHz, time steps of all sequences per second) of an estimate: the
+    slower of the target clock and the estimator's post-route clock for the family."""
+    return e.timing.clock_mhz, e.timing.steps_per_s
 
 
 def one_line(exc: BaseException) -> str:
@@ -106,6 +105,7 @@ def _estimate_doc(e: Estimate) -> dict[str, Any]:
     return {"lut": e.lut, "ff": e.ff, "carry": e.carry, "bram36": round(e.bram36, 3),
             "dsp": e.dsp, "fits": e.fits_all, "cycles_per_step": e.timing.cycles_per_step,
             "latency_cycles": e.timing.latency_cycles, "clock_mhz": round(clock_mhz, 3),
+            "fmax_mhz": round(e.timing.fmax_mhz, 2), "critical_path": e.timing.critical_path,
             "steps_per_s": round(steps_per_s, 1),
             "sequences_per_s": round(e.timing.sequences_per_s, 1)}
 

@@ -22,7 +22,8 @@ from model import atomic_write, replacing
 COLUMNS: tuple[str, ...] = (
     "index", "name", "status", "board", "hidden", "block", "bits", "state_bits", "arch",
     "fold", "pipeline", "interleave", "lanes", "datapath", "cycles_per_step", "est_lut",
-    "est_ff", "est_bram36", "est_fits", "est_clock_mhz", "est_steps_per_s", "yosys_family",
+    "est_ff", "est_bram36", "est_fits", "est_fmax_mhz", "est_clock_mhz", "est_steps_per_s",
+    "yosys_family",
     "yosys_lut", "yosys_ff", "yosys_carry", "yosys_bram36", "yosys_dsp", "lut_error_pct",
     "pnr_family", "fmax_mhz", "pnr_steps_per_s", "lut", "steps_per_s", "fits", "pareto", "error")
 
@@ -97,7 +98,8 @@ def rows(records: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
             "lanes": o.get("lanes", p["lanes"]), "datapath": o.get("datapath", p["datapath"]),
             "cycles_per_step": e.get("cycles_per_step"), "est_lut": e.get("lut"),
             "est_ff": e.get("ff"), "est_bram36": e.get("bram36"), "est_fits": e.get("fits"),
-            "est_clock_mhz": e.get("clock_mhz"), "est_steps_per_s": e.get("steps_per_s"),
+            "est_fmax_mhz": e.get("fmax_mhz"), "est_clock_mhz": e.get("clock_mhz"),
+            "est_steps_per_s": e.get("steps_per_s"),
             "yosys_family": s and s["family"], "yosys_lut": s and s["lut"],
             "yosys_ff": s and s["ff"], "yosys_carry": s and s["carry"],
             "yosys_bram36": s and s["bram36"], "yosys_dsp": s and s["dsp"],
@@ -131,27 +133,36 @@ def _si(v: str) -> str:
 
 
 def markdown_text(records: Sequence[dict[str, Any]], *, title: str) -> str:
-    """A Markdown table of the sweep (a readable subset of the CSV columns)."""
+    """A Markdown table of the sweep (a readable subset of the CSV columns); the
+    place-and-route columns only when some point was placed and routed."""
+    pnr = any("pnr" in r for r in records)
     lines = [f"# Sweep `{title}`", "",
              f"{len(records)} points, {sum(r['status'] != 'ok' for r in records)} failed. "
-             "LUT: Yosys when synthesized (estimate beside it), else the estimate; "
-             "steps/s: all sequences' time steps per second (estimated clock / cycles per "
-             "step, or nextpnr's Fmax / cycles per step when placed and routed); "
-             "front: on the board's LUT vs steps/s Pareto front.", "",
-             "| # | point | board | arch | P | B | cycles/step | est. LUT | Yosys LUT (err) "
-             "| FF | est. steps/s | Fmax MHz | meas. steps/s | front | status |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "LUT: Yosys when synthesized (the estimate's error beside it), else the "
+             "estimate. Clock: the slower of the target and the estimated post-route clock. "
+             "Steps/s: time steps of all interleaved sequences per second (clock / cycles "
+             "per step" + ("; measured: nextpnr's Fmax / cycles per step" if pnr else "")
+             + "). Front: on the board's LUT vs steps/s Pareto front (fitting points only).",
+             ""]
+    head = ["#", "point", "board", "arch", "P", "B", "cycles/step", "est. LUT",
+            "Yosys LUT (err)", "FF", "est. clock MHz", "est. steps/s"]
+    if pnr:
+        head += ["nextpnr Fmax MHz", "meas. steps/s"]
+    head += ["fits", "front", "status"]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows(records):
         ylut = (f"{row['yosys_lut']} ({row['lut_error_pct']} %)" if row["lut_error_pct"]
                 else row["yosys_lut"] or "-")
-        ff = row["yosys_ff"] or row["est_ff"] or "-"
         status = "ok" if row["status"] == "ok" else f"error: {row['error']}"
-        lines.append(
-            f"| {row['index']} | {row['name']} | {row['board']} | {row['arch']} | "
-            f"{row['pipeline']} | {row['interleave']} | {row['cycles_per_step'] or '-'} | "
-            f"{row['est_lut'] or '-'} | {ylut} | {ff} | {_si(row['est_steps_per_s'])} | "
-            f"{row['fmax_mhz'] or '-'} | {_si(row['pnr_steps_per_s'])} | "
-            f"{'*' if row['pareto'] == 'yes' else ''} | {status.replace('|', '/')} |")
+        cells = [row["index"], row["name"], row["board"], row["arch"], row["pipeline"],
+                 row["interleave"], row["cycles_per_step"] or "-", row["est_lut"] or "-", ylut,
+                 row["yosys_ff"] or row["est_ff"] or "-", row["est_clock_mhz"] or "-",
+                 _si(row["est_steps_per_s"])]
+        if pnr:
+            cells += [row["fmax_mhz"] or "-", _si(row["pnr_steps_per_s"])]
+        cells += [row["fits"] or "-", "*" if row["pareto"] == "yes" else "",
+                  status.replace("|", "/")]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
