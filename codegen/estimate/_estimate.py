@@ -110,6 +110,7 @@ class Estimate:
     interleave: int
     pipeline: int
     arch: str
+    lanes: int
     board: Board
     components: tuple[ComponentCost, ...]
     lut: int
@@ -124,7 +125,7 @@ class Estimate:
     def label(self) -> str:
         """Short name of the micro-architecture point."""
         if self.arch == "stream":
-            return f"stream B={self.interleave}"
+            return f"stream L={self.lanes} B={self.interleave}"
         if self.pipeline > 1:
             return f"P={self.pipeline}"
         return f"F={self.fold}"
@@ -158,7 +159,7 @@ class Estimate:
         return {
             "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
             "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
-            "pipeline": self.pipeline, "arch": self.arch,
+            "pipeline": self.pipeline, "arch": self.arch, "lanes": self.lanes,
             "board": self.board.key, "part": self.board.part,
             "resources": {k: round(v, 2) for k, v in self.used().items()},
             "carry": self.carry,
@@ -267,7 +268,7 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
         fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
-        board=board,
+        lanes=options.lanes, board=board,
         components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry),
         bram36=memory_blocks(design, board.family),
@@ -298,18 +299,21 @@ def sweep(
 def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
                 steps: int | None = None) -> list[Estimate]:
     """Every micro-architecture at its smallest interleave: each fold factor,
-    the deepest pipeline (B = P) and the streaming design (B = its minimum)."""
+    each pipeline depth (B = P) and the streaming design at each lane count
+    (B = its minimum)."""
     from ..hw import max_depth, stream_plan
 
     points = sweep(ir, board=board, clock_ns=clock_ns, steps=steps)
     if ir.log2_block > 0:
-        p = max_depth(ir.log2_block)
-        points.append(estimate(ir, board=board, pipeline=p, interleave=p, clock_ns=clock_ns,
-                               steps=steps))
-    b = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,
-                    interleave=1).min_interleave
-    points.append(estimate(ir, board=board, arch="stream", interleave=b, clock_ns=clock_ns,
-                           steps=steps))
+        points += [estimate(ir, board=board, pipeline=p, interleave=p, clock_ns=clock_ns,
+                            steps=steps) for p in range(2, max_depth(ir.log2_block) + 1)]
+    lanes = 1
+    while lanes <= max(ir.hidden // 2, 1):
+        b = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,
+                        interleave=1, lanes=lanes).min_interleave
+        points.append(estimate(ir, board=board, arch="stream", lanes=lanes, interleave=b,
+                               clock_ns=clock_ns, steps=steps))
+        lanes *= 2
     return points
 
 

@@ -147,7 +147,7 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
     kinds = (("parallel, fold F", "tab:blue", lambda e: e.arch == "parallel" and e.pipeline == 1),
              ("parallel, pipelined P", "tab:green", lambda e: e.pipeline > 1),
-             ("streaming, one lane", "tab:purple", lambda e: e.arch == "stream"))
+             ("streaming, L lanes", "tab:purple", lambda e: e.arch == "stream"))
     for label, color, test in kinds:
         sel = [e for e in points if test(e)]
         if sel:

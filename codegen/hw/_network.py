@@ -92,7 +92,8 @@ def folded_network(stages: tuple[Stage, ...], fold: int
 
     Pair p of a stage (in increasing ``lo`` order) runs on unit ``p mod U`` in
     cycle ``p // U`` with U = n / (2F) units per stage; stage s occupies ticks
-    ``(s-1)*F .. s*F - 1``.
+    ``(s-1)*F .. s*F - 1``, so (F a power of two) the tick's low log2 F bits
+    are the cycle within the stage, and a unit's operand select is a binary mux.
     """
     units: list[FoldedUnit] = []
     n = 2 * len(stages[0].butterflies) if stages else 0

@@ -26,7 +26,8 @@ module hadamrnn_recur (
     wire signed [15:0] h_14 = h[239:224];
     wire signed [15:0] h_15 = h[255:240];
     // 8 butterfly units (4 per stage), each used
-    // 2 times per stage; working registers w_i hold 18 bits.
+    // 2 times per stage (stage s in ticks s*2 .. s*2+1, so the tick's
+    // low 1 bit(s) pick the pair); working registers w_i hold 18 bits.
     reg  signed [17:0] w_0;
     reg  signed [17:0] w_1;
     reg  signed [17:0] w_2;
@@ -43,36 +44,100 @@ module hadamrnn_recur (
     reg  signed [17:0] w_13;
     reg  signed [17:0] w_14;
     reg  signed [17:0] w_15;
-    wire signed [15:0] ua0_0 = (tick == 3'd0) ? h_0 : h_8;
-    wire signed [15:0] ub0_0 = (tick == 3'd0) ? h_1 : h_9;
+    reg  signed [15:0] ua0_0;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua0_0 = h_0;
+        default: ua0_0 = h_8;
+    endcase
+    reg  signed [15:0] ub0_0;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub0_0 = h_1;
+        default: ub0_0 = h_9;
+    endcase
     wire signed [16:0] us0_0 = {{1{ua0_0[15]}}, ua0_0} + {{1{ub0_0[15]}}, ub0_0};
     wire signed [16:0] ud0_0 = {{1{ua0_0[15]}}, ua0_0} - {{1{ub0_0[15]}}, ub0_0};
-    wire signed [15:0] ua0_1 = (tick == 3'd0) ? h_2 : h_10;
-    wire signed [15:0] ub0_1 = (tick == 3'd0) ? h_3 : h_11;
+    reg  signed [15:0] ua0_1;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua0_1 = h_2;
+        default: ua0_1 = h_10;
+    endcase
+    reg  signed [15:0] ub0_1;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub0_1 = h_3;
+        default: ub0_1 = h_11;
+    endcase
     wire signed [16:0] us0_1 = {{1{ua0_1[15]}}, ua0_1} + {{1{ub0_1[15]}}, ub0_1};
     wire signed [16:0] ud0_1 = {{1{ua0_1[15]}}, ua0_1} - {{1{ub0_1[15]}}, ub0_1};
-    wire signed [15:0] ua0_2 = (tick == 3'd0) ? h_4 : h_12;
-    wire signed [15:0] ub0_2 = (tick == 3'd0) ? h_5 : h_13;
+    reg  signed [15:0] ua0_2;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua0_2 = h_4;
+        default: ua0_2 = h_12;
+    endcase
+    reg  signed [15:0] ub0_2;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub0_2 = h_5;
+        default: ub0_2 = h_13;
+    endcase
     wire signed [16:0] us0_2 = {{1{ua0_2[15]}}, ua0_2} + {{1{ub0_2[15]}}, ub0_2};
     wire signed [16:0] ud0_2 = {{1{ua0_2[15]}}, ua0_2} - {{1{ub0_2[15]}}, ub0_2};
-    wire signed [15:0] ua0_3 = (tick == 3'd0) ? h_6 : h_14;
-    wire signed [15:0] ub0_3 = (tick == 3'd0) ? h_7 : h_15;
+    reg  signed [15:0] ua0_3;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua0_3 = h_6;
+        default: ua0_3 = h_14;
+    endcase
+    reg  signed [15:0] ub0_3;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub0_3 = h_7;
+        default: ub0_3 = h_15;
+    endcase
     wire signed [16:0] us0_3 = {{1{ua0_3[15]}}, ua0_3} + {{1{ub0_3[15]}}, ub0_3};
     wire signed [16:0] ud0_3 = {{1{ua0_3[15]}}, ua0_3} - {{1{ub0_3[15]}}, ub0_3};
-    wire signed [16:0] ua1_0 = (tick == 3'd2) ? w_0[16:0] : w_8[16:0];
-    wire signed [16:0] ub1_0 = (tick == 3'd2) ? w_2[16:0] : w_10[16:0];
+    reg  signed [16:0] ua1_0;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua1_0 = w_0[16:0];
+        default: ua1_0 = w_8[16:0];
+    endcase
+    reg  signed [16:0] ub1_0;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub1_0 = w_2[16:0];
+        default: ub1_0 = w_10[16:0];
+    endcase
     wire signed [17:0] us1_0 = {{1{ua1_0[16]}}, ua1_0} + {{1{ub1_0[16]}}, ub1_0};
     wire signed [17:0] ud1_0 = {{1{ua1_0[16]}}, ua1_0} - {{1{ub1_0[16]}}, ub1_0};
-    wire signed [16:0] ua1_1 = (tick == 3'd2) ? w_1[16:0] : w_9[16:0];
-    wire signed [16:0] ub1_1 = (tick == 3'd2) ? w_3[16:0] : w_11[16:0];
+    reg  signed [16:0] ua1_1;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua1_1 = w_1[16:0];
+        default: ua1_1 = w_9[16:0];
+    endcase
+    reg  signed [16:0] ub1_1;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub1_1 = w_3[16:0];
+        default: ub1_1 = w_11[16:0];
+    endcase
     wire signed [17:0] us1_1 = {{1{ua1_1[16]}}, ua1_1} + {{1{ub1_1[16]}}, ub1_1};
     wire signed [17:0] ud1_1 = {{1{ua1_1[16]}}, ua1_1} - {{1{ub1_1[16]}}, ub1_1};
-    wire signed [16:0] ua1_2 = (tick == 3'd2) ? w_4[16:0] : w_12[16:0];
-    wire signed [16:0] ub1_2 = (tick == 3'd2) ? w_6[16:0] : w_14[16:0];
+    reg  signed [16:0] ua1_2;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua1_2 = w_4[16:0];
+        default: ua1_2 = w_12[16:0];
+    endcase
+    reg  signed [16:0] ub1_2;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub1_2 = w_6[16:0];
+        default: ub1_2 = w_14[16:0];
+    endcase
     wire signed [17:0] us1_2 = {{1{ua1_2[16]}}, ua1_2} + {{1{ub1_2[16]}}, ub1_2};
     wire signed [17:0] ud1_2 = {{1{ua1_2[16]}}, ua1_2} - {{1{ub1_2[16]}}, ub1_2};
-    wire signed [16:0] ua1_3 = (tick == 3'd2) ? w_5[16:0] : w_13[16:0];
-    wire signed [16:0] ub1_3 = (tick == 3'd2) ? w_7[16:0] : w_15[16:0];
+    reg  signed [16:0] ua1_3;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ua1_3 = w_5[16:0];
+        default: ua1_3 = w_13[16:0];
+    endcase
+    reg  signed [16:0] ub1_3;
+    always @* case (tick[0:0])   // a binary 2:1 select on the tick's low bits
+        1'd0: ub1_3 = w_7[16:0];
+        default: ub1_3 = w_15[16:0];
+    endcase
     wire signed [17:0] us1_3 = {{1{ua1_3[16]}}, ua1_3} + {{1{ub1_3[16]}}, ub1_3};
     wire signed [17:0] ud1_3 = {{1{ua1_3[16]}}, ua1_3} - {{1{ub1_3[16]}}, ub1_3};
     always @(posedge ap_clk) begin
