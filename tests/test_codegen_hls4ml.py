@@ -78,7 +78,10 @@ def _registered() -> None:
 # ---- the text ---------------------------------------------------------------------
 
 def _between(code: str, start: str, end: str) -> str:
-    return code[code.index(start):code.index(end)]
+    i = code.index(start)
+    text = code[i:code.index(end, i)]
+    assert text.count("\n") >= 3, text
+    return text
 
 
 @pytest.mark.parametrize("datapath", ["hadamard", "dense"])
