@@ -32,7 +32,7 @@ SMALL = {
         "state_bits": [8],
         "arch": [{"arch": "parallel"},
                  {"arch": "parallel", "pipeline": "max"},
-                 {"arch": "stream"}],
+                 {"arch": "stream"}, {"arch": "stream", "lanes": 2}],
     },
 }
 
@@ -46,7 +46,7 @@ def test_grid_expansion_order_defaults_and_duplicates() -> None:
     spec = parse_spec({**SMALL, "grid": {**SMALL["grid"], "block": [4, 8, "hidden"]}})
     points = expand(spec)
     # hidden 8: blocks 4, 8 ("hidden" = 8 repeats 8); hidden 16: 4, 8, 16
-    assert len(points) == 2 * (2 + 3) * 3
+    assert len(points) == 2 * (2 + 3) * 4
     assert [p.index for p in points] == list(range(len(points)))
     first = points[0]
     assert (first.board, first.hidden, first.block, first.bits, first.state_bits,
@@ -78,7 +78,7 @@ def test_point_key_is_stable_and_content_addressed() -> None:
 def test_rerun_computes_nothing_and_resumes(tmp_path: Path) -> None:
     spec = parse_spec(SMALL)
     first = run_sweep(spec, tmp_path, progress=False)
-    assert first.computed == len(first.records) == 2 * 4 * 3
+    assert first.computed == len(first.records) == 2 * 4 * 4
     assert first.cached == 0 and first.failed == 0
     again = run_sweep(spec, tmp_path, progress=False)
     assert again.computed == 0 and again.cached == len(first.records)
@@ -146,7 +146,7 @@ def test_serial_and_ray_give_identical_results(tmp_path: Path) -> None:
     serial = run_sweep(spec, tmp_path / "serial", workers=1, progress=False)
     ray = run_sweep(spec, tmp_path / "ray", workers=2, progress=False)
     assert (serial.mode, ray.mode) == ("serial", "ray")
-    assert ray.computed == serial.computed == 12
+    assert ray.computed == serial.computed == 16
     assert _stable(ray.records) == _stable(serial.records)
     assert csv_text(ray.records) == csv_text(serial.records)
     for r in serial.records:

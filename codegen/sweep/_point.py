@@ -84,8 +84,8 @@ def resolve(ir: DeploymentIR, p: dict[str, Any], clock_ns: float, part: str) -> 
     if interleave == "min":
         if p["arch"] == "stream":
             interleave = stream_plan(n=ir.hidden, m=ir.block_size,
-                                     state_width=ir.state_format.width,
-                                     interleave=1).min_interleave
+                                     state_width=ir.state_format.width, interleave=1,
+                                     lanes=p["lanes"]).min_interleave
         else:
             interleave = max(pipeline, 1)
     return EmitOptions(target="verilog", fold=p["fold"], interleave=int(interleave),
