@@ -15,7 +15,6 @@ bench/results/pnr_ecp5.json, which is committed; the table goes to stdout
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from codegen import EmitOptions, render, write_project  # noqa: E402
 from codegen.estimate import DELAY_MODELS, board, estimate, paths  # noqa: E402
 from codegen.hw import describe  # noqa: E402
+from codegen.project import rtl_key  # noqa: E402
 from codegen.tools import place_route, synthesize  # noqa: E402
 from model import load_ir, random_ir  # noqa: E402
 
@@ -46,6 +46,7 @@ class Config:
     interleave: int = 1
     fold: int = 1
     arch: str = "parallel"
+    lanes: int = 1
     d: int = 10
     outputs: int = 9
     seed: int = 1
@@ -68,7 +69,7 @@ class Config:
 
     def options(self) -> EmitOptions:
         return EmitOptions(target="verilog", pipeline=self.pipeline, arch=self.arch,  # type: ignore[arg-type]
-                           interleave=self.interleave, fold=self.fold)
+                           interleave=self.interleave, fold=self.fold, lanes=self.lanes)
 
 
 CONFIGS: tuple[Config, ...] = (
@@ -88,6 +89,9 @@ CONFIGS: tuple[Config, ...] = (
     # n = 64 (the issue's Pareto front): parallel, pipelined, streaming
     Config(name="n64_stream_b2", n=64, m=64, arch="stream", interleave=2,
            families=("ecp5", "ice40", "xc7")),
+    Config(name="n64_stream_l4_b2", n=64, m=64, arch="stream", lanes=4, interleave=2),
+    Config(name="n64_stream_l16_b3", n=64, m=64, arch="stream", lanes=16, interleave=3,
+           held_out=True),
     Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
     Config(name="n64_p1", n=64, m=64),
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
@@ -98,7 +102,7 @@ CONFIGS: tuple[Config, ...] = (
 
 def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     files = render(cfg.ir(), cfg.options())
-    key = _key(files)
+    key = rtl_key(files)
     old = stored.get(cfg.name)
     if old and old.get("key") == key:
         return old
@@ -109,6 +113,7 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     start = time.perf_counter()
     row: dict[str, object] = {
         "key": key, "n": cfg.n, "m": cfg.m, "pipeline": cfg.pipeline, "arch": cfg.arch,
+        "lanes": cfg.lanes,
         "interleave": cfg.interleave, "fold": cfg.fold, "d": cfg.d, "outputs": cfg.outputs,
         "cycles_per_step": int(project["design"]["schedule"]["cycles_per_beat"])}
     parts = {"ecp5": "LFE5U-85F-6BG381C", "ice40": "iCE40UP5K-SG48"}
@@ -126,16 +131,10 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded, not fatal
             row[family] = {"error": " ".join(str(exc).split())}
     row["wall_s"] = round(time.perf_counter() - start, 1)
-    if cfg.arch == "parallel":
-        est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
-                       interleave=cfg.interleave, fold=cfg.fold)
-        row["estimate_xc7"] = {"lut": est.lut, "ff": est.ff}
+    est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
+                   interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch, lanes=cfg.lanes)
+    row["estimate_xc7"] = {"lut": est.lut, "ff": est.ff}
     return row
-
-
-def _key(files: dict[str, object]) -> str:
-    rtl = {p: t for p, t in files.items() if p.startswith("rtl/")}
-    return hashlib.sha256(json.dumps(rtl, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, object]]:
@@ -146,13 +145,13 @@ def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, obj
         ecp5 = r.get("ecp5") if r else None
         if not isinstance(ecp5, dict) or "fmax_mhz" not in ecp5:
             continue
-        if _key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
+        if rtl_key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
             print(f"# {cfg.name}: stored run is of older RTL, not used", file=sys.stderr)
             continue
         ice = r.get("ice40")  # type: ignore[union-attr]
         rows.append({"name": cfg.name, "ir": cfg.ir_spec(), "key": r["key"],  # type: ignore[index]
                      "options": {"pipeline": cfg.pipeline, "interleave": cfg.interleave,
-                                 "fold": cfg.fold, "arch": cfg.arch},
+                                 "fold": cfg.fold, "arch": cfg.arch, "lanes": cfg.lanes},
                      "held_out": cfg.held_out, "ecp5_fmax_mhz": ecp5["fmax_mhz"],
                      "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None})
     return rows
@@ -168,7 +167,8 @@ def fit(rows: list[dict[str, object]]) -> None:
         cfg = next(c for c in CONFIGS if c.name == row["name"])
         design = describe(cfg.ir(), cfg.options())
         lut = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
-                       interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch).lut
+                       interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch,
+                       lanes=cfg.lanes).lut
         data.append((row, paths(design), lut))
     fitting = [d for d in data if not d[0]["held_out"]]
 
@@ -199,14 +199,69 @@ def fit(rows: list[dict[str, object]]) -> None:
               f"{100 * (est - meas) / meas:+.1f} % |")
 
 
+def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
+    """Measured LUT4 against measured steps/s (post-route ECP5 clock / cycles per
+    beat) of every placed-and-routed design of hidden size ``n``, front marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from model import replacing
+
+    pts = []
+    for cfg in CONFIGS:
+        r = stored.get(cfg.name)
+        f = r.get("ecp5") if r else None
+        if cfg.n != n or not isinstance(f, dict) or "fmax_mhz" not in f:
+            continue
+        rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
+        label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
+                 f"P={cfg.pipeline}" if cfg.pipeline > 1 else f"F={cfg.fold}")
+        pts.append((int(f["synth"]["lut"]), rate, f"{label} B={cfg.interleave}",
+                    float(f["fmax_mhz"])))
+    if not pts:
+        return
+    pts.sort()
+    front, best = [], 0.0
+    for p in pts:
+        if p[1] > best:
+            front.append(p)
+            best = p[1]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    ax.scatter([p[1] for p in pts], [p[0] for p in pts], color="tab:blue", zorder=3)
+    ax.plot([p[1] for p in front], [p[0] for p in front], color="tab:gray", linestyle="--",
+            zorder=2, label="Pareto front (measured)")
+    for lut, rate, label, fmax in pts:
+        ax.annotate(f"{label}\n{fmax:.0f} MHz", (rate, lut), textcoords="offset points",
+                    xytext=(5, 3), fontsize=7)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("time steps per second at the post-route clock (nextpnr-ecp5)")
+    ax.set_ylabel("LUT4 (Yosys synth_ecp5)")
+    ax.set_title(f"n = {n}: every point placed and routed on an LFE5U-85F", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with replacing(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    print(f"# plot written to {path}", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default=None, help="comma-separated configuration names")
+    ap.add_argument("--plot", metavar="N", type=int, default=None,
+                    help="write docs/pareto_n<N>_pnr.png from the stored runs, no runs")
     ap.add_argument("--fit", action="store_true",
                     help="write tests/baselines/fmax_pnr.json and refit the clock model")
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if args.plot:
+        plot(stored, args.plot, ROOT / "docs" / f"pareto_n{args.plot}_pnr.png")
+        return 0
     if args.fit:
         rows = calibration_rows(stored)
         CALIBRATION.write_text(json.dumps(rows, indent=1) + "\n")

@@ -13,10 +13,11 @@ from ._format import (
     PROJECT_JSON,
     Content,
     project_files,
+    rtl_key,
 )
 from ._writer import write_project
 
 __all__ = [
     "IR_DIR", "PROJECT_FORMAT", "PROJECT_FORMAT_VERSION", "PROJECT_JSON", "Content",
-    "project_files", "write_project",
+    "project_files", "rtl_key", "write_project",
 ]

@@ -61,3 +61,13 @@ def project_files(design: Design, sources: dict[str, str], *, target: str,
                     files=listing, extra=extra or {})
     files[PROJECT_JSON] = json.dumps(doc, indent=1, sort_keys=True) + "\n"
     return dict(sorted(files.items()))
+
+
+def rtl_key(files: dict[str, Content]) -> str:
+    """A short content hash of a project's ``rtl/`` sources: the key under which
+    place-and-route results are cached and calibration rows are stored."""
+    import hashlib
+    import json
+
+    rtl = {p: t for p, t in files.items() if p.startswith("rtl/")}
+    return hashlib.sha256(json.dumps(rtl, sort_keys=True).encode()).hexdigest()[:16]
