@@ -19,7 +19,7 @@ from codegen.sweep import (
     run_sweep,
     write_reports,
 )
-from codegen.tools import classify
+from codegen.tools import YosysError, classify
 
 SMALL = {
     "name": "small",
@@ -138,6 +138,22 @@ def test_tool_results_are_cached_by_rtl(tmp_path: Path, monkeypatch: pytest.Monk
     files = write_reports(res.records, tmp_path / "out", title="syn")
     assert [f.name for f in files] == ["results.csv", "results.md", "pareto.png"]
     assert "101" in (tmp_path / "out" / "results.md").read_text()
+
+
+def test_tool_failure_keeps_the_estimate_and_no_paths(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing_synthesize(sources, *, top, family, workdir, timeout_s):  # type: ignore[no-untyped-def]
+        raise YosysError(f"Yosys failed on {Path(workdir).resolve() / 'synth.ys'}: exit status 1")
+
+    monkeypatch.setattr(point_module, "synthesize", failing_synthesize)
+    spec = parse_spec({"sweep": {"synth": True}, "grid": {"hidden": 8, "bits": 2,
+                                                          "state_bits": 8}})
+    (r,) = run_sweep(spec, tmp_path / "a", work=tmp_path / "w1", progress=False).records
+    assert r["status"] == "error" and r["estimate"]["lut"] > 0
+    assert r["error"] == "Yosys failed on <work>/yosys/synth.ys: exit status 1"
+    (again,) = run_sweep(spec, tmp_path / "b", work=tmp_path / "w2", progress=False).records
+    assert _stable([again]) == _stable([r])
+    assert not list((tmp_path / "a" / "synth").glob("*.json"))  # failures are not tool-cached
 
 
 def test_serial_and_ray_give_identical_results(tmp_path: Path) -> None:

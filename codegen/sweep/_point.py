@@ -44,6 +44,15 @@ def one_line(exc: BaseException) -> str:
     return text[:400]
 
 
+def _relative(message: str, task: dict[str, Any]) -> str:
+    """``message`` with the point's scratch folder written as ``<work>``, so that a
+    result does not depend on where the sweep ran."""
+    for folder, label in ((task.get("work_dir"), "<work>"), (task.get("synth_dir"), "<synth>")):
+        if folder:
+            message = message.replace(str(folder), label)
+    return message
+
+
 def point_name(p: dict[str, Any]) -> str:
     """A short readable name of a point (not unique on its own: the key is)."""
     head = (f"n{p['hidden']}_m{p['block']}_p{p['bits']}_s{p['state_bits']}"
@@ -134,7 +143,7 @@ def evaluate(task: dict[str, Any]) -> dict[str, Any]:
         _evaluate(task, result, run)
     except Exception as exc:  # noqa: BLE001 - a failing point is recorded, not fatal
         result["status"] = "error"
-        result["error"] = one_line(exc)
+        result["error"] = _relative(one_line(exc), task)
     run["wall_s"] = round(time.perf_counter() - start, 2)
     result["run"] = run
     return result

@@ -140,8 +140,10 @@ def run_sweep(spec: Spec, out: str | Path, *, workers: int = 1, address: str | N
                disable=not progress, dynamic_ncols=True)
     tool_runs = 0
     try:
-        stream = _serial(todo) if mode == "serial" else _ray(todo, workers=workers,
-                                                               address=address)
+        if mode == "serial" or not todo:   # nothing to compute: no Ray start either
+            stream = _serial(todo)
+        else:
+            stream = _ray(todo, workers=workers, address=address)
         for _task, record in stream:
             store.save(record)
             records[record["key"]] = record
