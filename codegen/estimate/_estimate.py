@@ -40,13 +40,13 @@ class Coefficients:
 
 #: Fitted by ``bench/bench_codegen_estimate.py --fit`` (docs/estimates.md).
 COEFFICIENTS: dict[str, Coefficients] = {
-    "xc7": Coefficients(lut={"add2": 0.938, "sum": 0.970, "sum_out": 0.0, "dense": 0.817,
-                             "dense_out": 0.765, "mux": 1.554, "wreg": 0.233, "logic": 0.069,
-                             "relu": 1.230, "state": 0.999,
+    "xc7": Coefficients(lut={"add2": 0.970, "sum": 0.968, "sum_out": 0.0, "dense": 0.817,
+                             "dense_out": 0.765, "mux": 0.836, "wreg": 0.891, "logic": 0.066,
+                             "relu": 1.236, "state": 0.998,
                              # streaming memories: RAM32M holds 32 x 6 bits in 4 LUTs, a
                              # 64-word ROM bit is one LUT6 (checked, not fitted, against the
                              # Yosys xc7 stream rows of bench/results/pnr_ecp5.json)
-                             "ram": 0.67, "rom": 1.0}, lut_fixed=20.0, carry_bits=4),
+                             "ram": 0.67, "rom": 1.0}, lut_fixed=20.7, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
