@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from codegen import EmitOptions, render, write_project
 from model import DeploymentIR, FixedFormat, random_ir, run, tb_inputs
 from sim import Bridge, CsimBuild, cxx_flags, load_project, run_csim
-from sim._csim import CsimReport
+from sim._csim import CsimReport, read_tb_inputs
 
 ARRAYS = ("sign", "input_weight", "state_bias", "output_weight", "output_bias")
 
@@ -224,3 +224,85 @@ def test_random_irs_bit_exact(k: int, blocks: int, readout: str, fold_log: int,
     c = compile_project(project)
     x = fresh_vectors(ir, count=25, steps=6, seed=seed)
     np.testing.assert_array_equal(c.bridge.predict(x), run(ir, x))
+
+
+# ---------------------------------------------------------------- the streaming form
+
+#: name -> (random_ir keyword arguments, EmitOptions keyword arguments, sequence length or
+#: None for the default) of ``--arch stream`` projects; the test bench runs whole sequences
+STREAM_CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any], int | None]] = {
+    # one lane, binary n = m = 8 (odd log2 m: 1/sqrt(2) as CSD), B = 2
+    "stream_n8_m8_L1_B2_every": (
+        dict(hidden=8, block_size=8, input_dim=2, outputs=2, seed=31),
+        dict(lanes=1, interleave=2), None),
+    # two lanes, readout last, 80-bit U words, 48-step sequences
+    "stream_n16_m16_L2_B2_last": (
+        dict(hidden=16, block_size=16, input_dim=10, outputs=3, readout="last", seed=32),
+        dict(lanes=2, interleave=2), 48),
+    # block design (m = 4 < L: every stage across lanes), floor, unsigned input, B = 3
+    "stream_n16_m4_L4_B3_floor_unsigned": (
+        dict(hidden=16, block_size=4, input_dim=3, outputs=3, seed=33, state_rounding="floor",
+             input_format=FixedFormat(width=7, frac=5, signed=False)),
+        dict(lanes=4, interleave=3), None),
+    # L = n/2 and B*N = L_u: the ring closes without a state delay line
+    "stream_n16_m16_L8_B4_every": (
+        dict(hidden=16, block_size=16, input_dim=2, outputs=2, seed=34),
+        dict(lanes=8, interleave=4), None),
+    # n = 64, L = 4: delay lines of 8, 4, 2, 1 slices; an 8-bit state that saturates
+    "stream_n64_m64_L4_B2_saturating": (
+        dict(hidden=64, block_size=64, input_dim=3, outputs=2, seed=35, weight_bits=6,
+             state_format=FixedFormat(width=8, frac=4, signed=True),
+             input_format=FixedFormat(width=8, frac=2, signed=True)),
+        dict(lanes=4, interleave=2), None),
+}
+
+
+def stream_ir(name: str) -> DeploymentIR:
+    from dataclasses import replace
+
+    ir_kwargs, _, steps = STREAM_CONFIGS[name]
+    ir = random_ir(**ir_kwargs)
+    return replace(ir, meta={"steps": steps}) if steps else ir
+
+
+def emit_stream(name: str, folder: Path) -> Path:
+    _, options, _ = STREAM_CONFIGS[name]
+    opts = EmitOptions(target="vitis", arch="stream", **options)  # tb: 16 sequences, whole calls
+    return write_project(render(stream_ir(name), opts), folder)
+
+
+@pytest.mark.parametrize("name", sorted(STREAM_CONFIGS))
+def test_stream_csim_bit_exact(name: str, tmp_path: Path) -> None:
+    """The streaming Vitis C++ (one pipelined slice loop) equals model.run on every
+    output: the project's test bench on its full-length vectors, then the bridge on
+    those and on fresh sequences of the same length (every fourth saturating)."""
+    ir = stream_ir(name)
+    project = emit_stream(name, tmp_path / name)
+    loaded = load_project(project, target="vitis")
+    steps, seqs = int(loaded.doc["tb"]["steps"]), int(loaded.doc["tb"]["sequences"])
+    interleave = STREAM_CONFIGS[name][1]["interleave"]
+    assert steps == (STREAM_CONFIGS[name][2] or 16) and seqs == -(-16 // interleave) * interleave
+    report = run_csim(project, vectors=24, opt=0)
+    assert report.testbench_ok, report.testbench_output
+    assert report.testbench_output.startswith(f"PASS: {seqs} sequences x {steps} steps")
+    out_steps = steps if ir.readout == "every" else 1
+    assert report.vectors == seqs + 24 and report.steps == report.vectors * steps
+    assert report.outputs_checked == report.vectors * out_steps * ir.outputs
+    assert report.mismatches == 0 and report.first is None and report.ok
+    if name.endswith("saturating"):
+        _, states = run(ir, read_tb_inputs(project / "tb_data" / "tb_input.dat", ir),
+                        return_states=True)
+        assert (states == ir.state_max).any() and (states == -ir.state_max).any()
+
+
+def test_stream_csim_detects_a_broken_butterfly(tmp_path: Path) -> None:
+    name = "stream_n8_m8_L1_B2_every"
+    project = emit_stream(name, tmp_path / "broken")
+    top = project / "src" / "hadamrnn_top.cpp"
+    code = top.read_text()
+    broken = code.replace("const sdf2_t dif = q - b;", "const sdf2_t dif = b - q;")
+    assert broken != code
+    top.write_text(broken)
+    report = run_csim(project, vectors=8, opt=0)
+    assert not report.testbench_ok and report.testbench_output.startswith("FAIL: sequence")
+    assert report.mismatches > 0 and not report.ok

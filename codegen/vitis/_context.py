@@ -6,10 +6,24 @@ this module only renames them for the C++ text and checks the AXI-Stream limit.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from model import FlowError
 
-from ..hw import DenseRow, Design, ReadoutRow, Stage, Term, UpdateRow, network_adders
+from ..hw import (
+    DenseRow,
+    Design,
+    Geometry,
+    ReadoutRow,
+    Stage,
+    Stream,
+    Term,
+    UpdateRow,
+    network_adders,
+)
+
+if TYPE_CHECKING:
+    from ..hw._design import Rom
 
 #: Widest AXI-Stream TDATA Vitis HLS accepts.
 MAX_STREAM_BITS = 4096
@@ -84,13 +98,18 @@ class VitisContext:
     tb_steps: int
     tb_out_steps: int
     tb_seed: int
+    # the streaming form (``--arch stream``): the records the Verilog stream_top prints
+    arch: str = "parallel"
+    lanes: int = 1
+    geometry: Geometry | None = None
+    stream: Stream | None = None
+    roms: tuple[Rom, ...] = ()
+    recurrent_terms: tuple[Term, ...] = ()   #: lowest shift first (the identity when k is even)
+    used_inputs: tuple[int, ...] = ()
 
 
 def build_context(design: Design) -> VitisContext:
     ir, g, o = design.ir, design.geometry, design.options
-    if o.arch != "parallel":
-        raise FlowError(f"--arch {o.arch} is built by the verilog target only; the vitis "
-                        "target emits the parallel form")
     if o.pipeline != 1:
         raise FlowError("--pipeline applies to the verilog target; Vitis HLS places the "
                         "pipeline registers of the vitis target itself (--interleave B)")
@@ -130,4 +149,6 @@ def build_context(design: Design) -> VitisContext:
         output_bias=tuple(int(v) for v in ir.output_bias),
         tb_sequences=design.tb_sequences, tb_steps=design.tb_steps,
         tb_out_steps=design.tb_steps if ir.readout == "every" else 1, tb_seed=o.tb_seed,
+        arch=o.arch, lanes=o.lanes, geometry=g, stream=design.stream, roms=design.roms,
+        recurrent_terms=design.recurrent_terms, used_inputs=design.used_inputs,
     )

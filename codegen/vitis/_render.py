@@ -20,13 +20,18 @@ TB_INPUT = "tb_data/tb_input.dat"
 TB_OUTPUT = "tb_data/tb_output.dat"
 
 
-def _templates(top: str) -> tuple[tuple[str, str], ...]:
+#: The top function's template of each architecture: the parallel form (one beat
+#: per pipelined iteration) or the streaming form (one slice per iteration).
+TOP_TEMPLATES: dict[str, str] = {"parallel": "top.cpp.j2", "stream": "stream_top.cpp.j2"}
+
+
+def _templates(top: str, arch: str) -> tuple[tuple[str, str], ...]:
     """template -> path in the project."""
     return (
         ("types.h.j2", "src/hrnn_types.h"),
         ("weights.h.j2", "src/hrnn_weights.h"),
         ("top.h.j2", f"src/{top}.h"),
-        ("top.cpp.j2", f"src/{top}.cpp"),
+        (TOP_TEMPLATES[arch], f"src/{top}.cpp"),
         ("tb.cpp.j2", f"tb/tb_{top}.cpp"),
         ("build_prj.tcl.j2", "build_prj.tcl"),
         ("hls_config.cfg.j2", "hls_config.cfg"),
@@ -60,7 +65,8 @@ def render(design: Design) -> dict[str, Content]:
     ctx: VitisContext = build_context(design)
     env = environment(TARGET)
     sources: dict[str, str] = {
-        path: env.get_template(name).render(c=ctx) for name, path in _templates(design.top)
+        path: env.get_template(name).render(c=ctx)
+        for name, path in _templates(design.top, ctx.arch)
     }
     sources.update(_tb_files(design))
     return project_files(design, sources, target=TARGET,
