@@ -22,6 +22,6 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
                    help="parallel: every element each cycle; stream: one element per cycle "
                         "through delay-feedback butterflies (n cycles per step)")
     p.add_argument("--lanes", type=positive_int, default=1,
-                   help="L: elements per cycle of --arch stream (1 so far)")
+                   help="L: elements per cycle of --arch stream (a power of two, 1 .. n/2)")
     p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
                    help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")
