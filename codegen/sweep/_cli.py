@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 from pathlib import Path
 
 from model import positive_int
@@ -40,15 +41,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.set_defaults(func=run_sweep_command)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_sweep_command(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     os.environ.setdefault("XDG_CACHE_HOME", str(Path("build/cache").resolve()))
-    res = run_sweep(spec, args.out, workers=args.workers, address=args.address,
-                    work=args.work, retry_failed=args.retry_failed, recompute=args.recompute,
-                    progress=not args.no_progress)
+    # In-process, `kill` stops the sweep like Ctrl-C (exit status 130); once Ray is
+    # up its own SIGTERM handler ends the driver and Ray's processes exit with it.
+    # Either way every finished point is stored already.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        res = run_sweep(spec, args.out, workers=args.workers, address=args.address,
+                        work=args.work, retry_failed=args.retry_failed,
+                        recompute=args.recompute, progress=not args.no_progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     written = write_reports(res.records, args.out, title=spec.name, plot=not args.no_plot)
-    where = f"Ray at {args.address}" if args.address else (
-        "in-process" if res.mode == "serial" else f"local Ray, {args.workers} workers")
+    if res.computed == 0:
+        where = "nothing to compute"
+    elif res.mode == "serial":
+        where = "in-process"
+    else:
+        where = f"Ray at {args.address}" if args.address else f"local Ray, {args.workers} workers"
     print(f"{len(res.records)} points: {res.computed} computed ({res.tool_runs} tool runs), "
           f"{res.cached} cached, {res.failed} failed; {res.wall_s:.1f} s {where}")
     print("wrote " + ", ".join(str(p) for p in written))
