@@ -148,7 +148,9 @@ def test_tool_failure_keeps_the_estimate_and_no_paths(
     monkeypatch.setattr(point_module, "synthesize", failing_synthesize)
     spec = parse_spec({"sweep": {"synth": True}, "grid": {"hidden": 8, "bits": 2,
                                                           "state_bits": 8}})
-    (r,) = run_sweep(spec, tmp_path / "a", work=tmp_path / "w1", progress=False).records
+    res = run_sweep(spec, tmp_path / "a", work=tmp_path / "w1", progress=False)
+    (r,) = res.records
+    assert res.tool_runs == 1 and res.failed == 1
     assert r["status"] == "error" and r["estimate"]["lut"] > 0
     assert r["error"] == "Yosys failed on <work>/yosys/synth.ys: exit status 1"
     (again,) = run_sweep(spec, tmp_path / "b", work=tmp_path / "w2", progress=False).records

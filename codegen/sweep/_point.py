@@ -182,6 +182,7 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     run["synth_cached"] = doc is not None
     if doc is None:
         sources, top = _sources(files, work / "project")
+        run["tool_runs"] = run.get("tool_runs", 0) + 1
         syn = synthesize(sources, top=top, family=b.family, workdir=work / "yosys",
                          timeout_s=s["timeout_s"])
         run["synth_s"] = round(syn.seconds, 1)
@@ -199,6 +200,7 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     if pdoc is None:
         if sources is None:
             sources, top = _sources(files, work / "project")
+        run["tool_runs"] = run.get("tool_runs", 0) + 1
         res = place_route(sources, top=top, family=family, part=part, workdir=work / family,
                           clock_ns=s["clock_ns"], timeout_s=s["timeout_s"])
         run["pnr_s"] = round(res.seconds, 1)

@@ -33,7 +33,7 @@ class SweepResult:
     failed: int                       #: points whose status is "error"
     wall_s: float
     mode: str                         #: "serial" or "ray"
-    tool_runs: int = 0                #: Yosys / nextpnr runs this run started
+    tool_runs: int = 0                #: Yosys / nextpnr runs this run started (failed ones too)
     files: list[Path] = field(default_factory=list)
 
 
@@ -148,7 +148,7 @@ def run_sweep(spec: Spec, out: str | Path, *, workers: int = 1, address: str | N
             store.save(record)
             records[record["key"]] = record
             run = record.get("run", {})
-            tool_runs += sum(1 for k in ("synth_s", "pnr_s") if k in run)
+            tool_runs += int(run.get("tool_runs", 0))
             if on_record is not None:
                 on_record(record)
             bar.set_postfix_str(f"{record['name']} {record['status']}", refresh=False)
