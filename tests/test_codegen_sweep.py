@@ -90,6 +90,12 @@ def test_rerun_computes_nothing_and_resumes(tmp_path: Path) -> None:
     resumed = run_sweep(spec, tmp_path, progress=False)
     assert resumed.computed == 3 and resumed.cached == len(first.records) - 3
     assert _stable(resumed.records) == _stable(first.records)
+    # a smaller grid leaves the other results in place unless asked to prune them
+    one = parse_spec({**SMALL, "grid": {**SMALL["grid"], "board": "pynq-z2"}})
+    assert run_sweep(one, tmp_path, progress=False).computed == 0
+    assert len(list((tmp_path / "points").glob("*.json"))) == len(first.records)
+    run_sweep(one, tmp_path, progress=False, prune=True)
+    assert len(list((tmp_path / "points").glob("*.json"))) == len(first.records) // 2
 
 
 def test_failing_points_are_recorded_and_do_not_stop_the_sweep(tmp_path: Path) -> None:

@@ -36,6 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                    help="recompute the points whose stored result is a failure")
     p.add_argument("--recompute", action="store_true",
                    help="ignore stored point results (Yosys / nextpnr results stay cached)")
+    p.add_argument("--prune", action="store_true",
+                   help="delete stored point results that this grid (and code) no longer has")
     p.add_argument("--no-plot", action="store_true", help="skip pareto.png")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_sweep_command)
@@ -55,7 +57,8 @@ def run_sweep_command(args: argparse.Namespace) -> int:
     try:
         res = run_sweep(spec, args.out, workers=args.workers, address=args.address,
                         work=args.work, retry_failed=args.retry_failed,
-                        recompute=args.recompute, progress=not args.no_progress)
+                        recompute=args.recompute, progress=not args.no_progress,
+                        prune=args.prune)
     finally:
         signal.signal(signal.SIGTERM, previous)
     written = write_reports(res.records, args.out, title=spec.name, plot=not args.no_plot)

@@ -111,11 +111,12 @@ def _ray(todo: list[dict[str, Any]], *, workers: int | None,
 def run_sweep(spec: Spec, out: str | Path, *, workers: int = 1, address: str | None = None,
               work: str | Path | None = None, retry_failed: bool = False,
               recompute: bool = False,
-              progress: bool = True,
+              progress: bool = True, prune: bool = False,
               on_record: Callable[[dict[str, Any]], None] | None = None) -> SweepResult:
     """Evaluate every point of ``spec`` whose result is not in ``out`` yet (all of
     them with ``recompute``; failed ones too with ``retry_failed``), storing
-    each result as it finishes.  Returns all results in grid order."""
+    each result as it finishes; ``prune`` then deletes the stored results of
+    points outside this grid.  Returns all results in grid order."""
     if workers < 1:
         raise FlowError(f"--workers {workers} must be >= 1")
     start = time.perf_counter()
@@ -156,6 +157,10 @@ def run_sweep(spec: Spec, out: str | Path, *, workers: int = 1, address: str | N
     finally:
         bar.close()
     ordered = [records[t["key"]] for t in all_tasks if t["key"] in records]
+    if prune:   # results of points no longer in the grid (or of older code)
+        for path in store.points.glob("*.json"):
+            if path.stem not in records:
+                path.unlink()
     return SweepResult(records=ordered, computed=len(ordered) - cached, cached=cached,
                        failed=sum(1 for r in ordered if r.get("status") != "ok"),
                        wall_s=time.perf_counter() - start, mode=mode, tool_runs=tool_runs)
