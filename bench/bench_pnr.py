@@ -5,6 +5,11 @@
     .venv/bin/python bench/bench_pnr.py                 # every configuration below
     .venv/bin/python bench/bench_pnr.py --only n16_p1,n16_p6
     .venv/bin/python bench/bench_pnr.py --fit           # refit the clock model, no runs
+    .venv/bin/python bench/bench_pnr.py --plot 64       # docs/pareto_n64_pnr.png, no runs
+
+Each finished row is merged into the results file as it is on disk, so two runs
+with different ``--only`` lists may share it; ``BENCH_PNR_RESULTS=FILE`` sends
+the rows to another file instead.
 
 Each run is cached by a hash of the emitted Verilog (rerun = free) in
 bench/results/pnr_ecp5.json, which is committed; the table goes to stdout
@@ -32,7 +37,7 @@ from codegen.project import rtl_key  # noqa: E402
 from codegen.tools import place_route, synthesize  # noqa: E402
 from model import load_ir, random_ir  # noqa: E402
 
-RESULTS = ROOT / "bench" / "results" / "pnr_ecp5.json"
+RESULTS = Path(os.environ.get("BENCH_PNR_RESULTS", ROOT / "bench" / "results" / "pnr_ecp5.json"))
 CALIBRATION = ROOT / "tests" / "baselines" / "fmax_pnr.json"
 BUILD = ROOT / "build" / "bench_pnr"
 
@@ -97,6 +102,8 @@ CONFIGS: tuple[Config, ...] = (
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
     Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,
            ir_path="examples/copy200", families=("ice40", "ecp5", "xc7")),
+    Config(name="copy200_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
+           ir_path="examples/copy200", families=("ecp5", "xc7")),
 )
 
 
@@ -272,9 +279,12 @@ def main() -> int:
         if args.only and cfg.name not in args.only.split(","):
             continue
         print(f"# {cfg.name} ...", file=sys.stderr, flush=True)
-        stored[cfg.name] = run(cfg, stored)
+        row = run(cfg, stored)
+        # merge into the file as it is now: another bench_pnr run may have added rows
+        stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+        stored[cfg.name] = row
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        tmp = RESULTS.with_suffix(".tmp")
+        tmp = RESULTS.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
         os.replace(tmp, RESULTS)
         print(f"# {cfg.name}: done ({stored[cfg.name]['wall_s']} s)", file=sys.stderr, flush=True)
@@ -283,9 +293,9 @@ def main() -> int:
 
 
 def table(stored: dict[str, dict[str, object]]) -> None:
-    print("| design | arch | n | P | B | cycles/step | family | LUT (LUT4) | carry | FF | RAM "
-          "| DSP | Fmax MHz | M steps/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| design | arch | n | P | F | L | B | cycles/step | family | LUT (LUT4) | carry | FF "
+          "| RAM | DSP | Fmax MHz | M steps/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in CONFIGS:
         r = stored.get(cfg.name)
         if not r:
@@ -295,7 +305,8 @@ def table(stored: dict[str, dict[str, object]]) -> None:
             if not isinstance(f, dict):
                 continue
             head = (f"| {cfg.name} | {r.get('arch', 'parallel')} | {r['n']} | {r['pipeline']} | "
-                    f"{r['interleave']} | {r['cycles_per_step']} | {family} |")
+                    f"{r['fold']} | {r.get('lanes', 1)} | {r['interleave']} | "
+                    f"{r['cycles_per_step']} | {family} |")
             if "error" in f:
                 print(f"{head} failed: {f['error'][:80]} |||||||")
                 continue

@@ -31,13 +31,16 @@ class Path:
 
     @property
     def bits(self) -> int:
-        return sum(self.adders)
+        """Carry bits on the path: adders in series overlap their ripples (the
+        low bits of the next adder start before the previous carry has left),
+        so only the widest chain ripples in full."""
+        return max(self.adders, default=0)
 
 
 @dataclass(frozen=True, kw_only=True)
 class DelayModel:
-    """Path delay in ns = t0 + t_adder * adders + t_bit * carry bits + t_lut * LUT
-    levels, all times ``1 + size * log2(LUTs / 1000)`` for designs above 1,000
+    """Path delay in ns = t0 + t_adder * adders + t_bit * widest carry chain +
+    t_lut * LUT levels, all times ``1 + size * log2(LUTs / 1000)`` for designs above 1,000
     LUTs (routing stretches as the placement grows)."""
 
     t0: float
