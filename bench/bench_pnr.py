@@ -97,7 +97,7 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n64_stream_l4_b2", n=64, m=64, arch="stream", lanes=4, interleave=2),
     Config(name="n64_stream_l16_b3", n=64, m=64, arch="stream", lanes=16, interleave=3,
            held_out=True),
-    Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
+    Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8, held_out=True),
     Config(name="n64_p1", n=64, m=64),
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
     Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,

@@ -88,6 +88,47 @@ def test_held_out_designs_within_20_percent() -> None:
         assert abs(e.ff - m["ff"]) <= 0.2 * m["ff"], (cfg["name"], e.ff, m["ff"])
 
 
+FMAX_BASELINES = Path(__file__).parent / "baselines" / "fmax_pnr.json"
+
+
+def _fmax_rows() -> list[dict]:
+    return json.loads(FMAX_BASELINES.read_text())
+
+
+def _fmax_design(row: dict):  # type: ignore[no-untyped-def]
+    from codegen import render
+    from codegen.project import rtl_key
+    from model import load_ir
+
+    spec = row["ir"]
+    ir = (load_ir(Path(__file__).parent.parent / spec["path"]) if "path" in spec
+          else random_ir(**spec))
+    options = EmitOptions(target="verilog", **row["options"])
+    # the stored clock was measured on exactly this RTL (else: rerun bench_pnr.py)
+    assert rtl_key(render(ir, options)) == row["key"], (row["name"], "RTL changed")
+    return ir, options
+
+
+def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
+    """Every design nextpnr-ecp5 placed and routed (bench/bench_pnr.py, fitted and
+    held-out rows): the estimated Fmax is within +-25 % of the measured one."""
+    rows = _fmax_rows()
+    assert sum(1 for r in rows if r["held_out"]) >= 3
+    assert {r["options"]["arch"] for r in rows} == {"parallel", "stream"}
+    for row in rows:
+        ir, o = _fmax_design(row)
+        e = estimate(ir, board=board("pynq-z2"), clock_ns=1.0, **{
+            k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+        meas = row["ecp5_fmax_mhz"]
+        err = (e.timing.fmax_mhz - meas) / meas
+        assert abs(err) <= 0.25, (row["name"], round(e.timing.fmax_mhz, 1), meas)
+        if row["ice40_fmax_mhz"]:
+            ice = estimate(ir, board=board("ice40-up5k"), clock_ns=1.0, **{
+                k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+            err = (ice.timing.fmax_mhz - row["ice40_fmax_mhz"]) / row["ice40_fmax_mhz"]
+            assert abs(err) <= 0.25, (row["name"], "ice40", round(ice.timing.fmax_mhz, 1))
+
+
 def test_memories_and_multipliers_of_the_netlist_are_costed() -> None:
     """BRAM and DSP are read off the design: a memory or a multiplier added to the
     netlist shows up in the estimate; the shift-add design has neither."""

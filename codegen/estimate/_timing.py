@@ -62,9 +62,9 @@ class DelayModel:
 #: route exists for them; a 7-series -1 part is faster than an ECP5 -6, so the
 #: clock it gives is a lower bound, not a measurement).
 DELAY_MODELS: dict[str, DelayModel] = {
-    "ecp5": DelayModel(t0=2.0, t_adder=1.5, t_bit=0.035, t_lut=0.9, size=0.1),
+    "ecp5": DelayModel(t0=0.1521, t_adder=1.689, t_bit=0.0632, t_lut=1.2843, size=0.1423),
 }
-ICE40_SCALE = 3.0
+ICE40_SCALE = 3.133
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
@@ -114,7 +114,7 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
         bounds = (0, *design.pipeline.cuts, len(layers))
         for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
             adders = tuple(w for lay in layers[a:b] for w in lay)
-            luts = 2 if b == len(layers) else 0    # saturation select, state write
+            luts = 1 if b == len(layers) else 0    # saturation select (with the state write)
             out.append(Path(name=f"loop stage {s} (layers {a + 1}..{b})", adders=adders,
                             luts=luts))
     if design.input_tree is not None:
