@@ -144,7 +144,7 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
         raise ValueError("no estimates to plot")
     board = points[0].board
     front = pareto(list(points))
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=120)
     kinds = (("parallel, fold F", "tab:blue", lambda e: e.arch == "parallel" and e.pipeline == 1),
              ("parallel, pipelined P", "tab:green", lambda e: e.pipeline > 1),
              ("streaming, L lanes", "tab:purple", lambda e: e.arch == "stream"))
@@ -155,11 +155,17 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
                        color=color, zorder=3, label=label)
     ax.plot([e.timing.steps_per_s for e in front], [e.lut for e in front],
             color="tab:gray", linestyle="--", zorder=2, marker="o", markersize=12,
-            markerfacecolor="none",
-            label="Pareto front: " + ", ".join(e.label for e in front))
+            markerfacecolor="none", label="Pareto front (circled)")
+    # label the front and one point of each fold / pipeline family (they cluster)
+    shown = {*map(id, front)}
+    for test in (lambda e: e.pipeline > 1, lambda e: e.arch == "parallel" and e.fold > 1):
+        family = [e for e in points if test(e)]
+        if family:
+            shown.add(id(max(family, key=lambda e: e.timing.steps_per_s)))
     for e in points:
-        ax.annotate(e.label, (e.timing.steps_per_s, e.lut),
-                    textcoords="offset points", xytext=(5, 4), fontsize=8)
+        if id(e) in shown:
+            ax.annotate(e.label, (e.timing.steps_per_s, e.lut),
+                        textcoords="offset points", xytext=(5, -10), fontsize=7)
     if dense is not None:
         ax.scatter([dense.timing.steps_per_s], [dense.lut], marker="s",
                    color="tab:red", zorder=3, label="dense +-1 baseline")
@@ -168,12 +174,13 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("time steps per second (all sequences, at the estimated clock)")
+    ax.set_xlim(right=ax.get_xlim()[1] * 4)   # room for the labels
     ax.set_ylabel("LUTs (estimate)")
     e0 = points[0]
     ax.set_title(f"{e0.ir_name}: n={e0.hidden}, m={e0.block_size}, {board.name}",
                  fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="best")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     try:
         with replacing(out) as tmp:
