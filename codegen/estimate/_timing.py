@@ -62,9 +62,9 @@ class DelayModel:
 #: route exists for them; a 7-series -1 part is faster than an ECP5 -6, so the
 #: clock it gives is a lower bound, not a measurement).
 DELAY_MODELS: dict[str, DelayModel] = {
-    "ecp5": DelayModel(t0=0.1521, t_adder=1.689, t_bit=0.0632, t_lut=1.2843, size=0.1423),
+    "ecp5": DelayModel(t0=0.0, t_adder=1.605, t_bit=0.074, t_lut=1.2523, size=0.1538),
 }
-ICE40_SCALE = 3.133
+ICE40_SCALE = 3.211
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
