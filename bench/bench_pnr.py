@@ -9,7 +9,7 @@
 
 Each finished row is merged into the results file as it is on disk, so two runs
 with different ``--only`` lists may share it; ``BENCH_PNR_RESULTS=FILE`` sends
-the rows to another file instead.
+the rows to another file instead, ``BENCH_PNR_BUILD=DIR`` the work folders.
 
 Each run is cached by a hash of the emitted Verilog (rerun = free) in
 bench/results/pnr_ecp5.json, which is committed; the table goes to stdout
@@ -39,7 +39,7 @@ from model import load_ir, random_ir  # noqa: E402
 
 RESULTS = Path(os.environ.get("BENCH_PNR_RESULTS", ROOT / "bench" / "results" / "pnr_ecp5.json"))
 CALIBRATION = ROOT / "tests" / "baselines" / "fmax_pnr.json"
-BUILD = ROOT / "build" / "bench_pnr"
+BUILD = Path(os.environ.get("BENCH_PNR_BUILD", ROOT / "build" / "bench_pnr"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,11 +300,13 @@ def table(stored: dict[str, dict[str, object]]) -> None:
         r = stored.get(cfg.name)
         if not r:
             continue
+        stale = rtl_key(render(cfg.ir(), cfg.options())) != r["key"]
+        name = f"{cfg.name} (older RTL)" if stale else cfg.name
         for family in ("xc7", "ecp5", "ice40"):
             f = r.get(family)
             if not isinstance(f, dict):
                 continue
-            head = (f"| {cfg.name} | {r.get('arch', 'parallel')} | {r['n']} | {r['pipeline']} | "
+            head = (f"| {name} | {r.get('arch', 'parallel')} | {r['n']} | {r['pipeline']} | "
                     f"{r['fold']} | {r.get('lanes', 1)} | {r['interleave']} | "
                     f"{r['cycles_per_step']} | {family} |")
             if "error" in f:
