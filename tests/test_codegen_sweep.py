@@ -220,3 +220,13 @@ def test_bad_spec_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_missing_spec_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["sweep", str(tmp_path / "none.json"), "--out", str(tmp_path / "o")]) == 2
     assert "no such sweep spec" in capsys.readouterr().err
+
+
+def test_unreachable_address_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = tmp_path / "s.json"
+    spec.write_text(json.dumps({"grid": {"hidden": 8}}))
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--address", "127.0.0.1:1",
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --address 127.0.0.1:1: no Ray cluster answers there")
+    assert err.count("\n") == 1

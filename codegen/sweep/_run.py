@@ -62,6 +62,23 @@ def _serial(todo: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[s
         yield task, evaluate(task)
 
 
+def check_address(address: str, timeout_s: float = 10.0) -> None:
+    """Refuse in one line a ``host:port`` (or ``ray://host:port``) nothing listens
+    on: ``ray.init`` would otherwise retry for many minutes.  ``auto`` and other
+    forms are left to Ray."""
+    import socket
+
+    target = address.removeprefix("ray://")
+    host, sep, port = target.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise FlowError(f"--address {address}: no Ray cluster answers there "
+                        f"({exc.strerror or exc})") from None
+
+
 def _ray(todo: list[dict[str, Any]], *, workers: int | None,
          address: str | None) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     try:
@@ -75,6 +92,8 @@ def _ray(todo: list[dict[str, Any]], *, workers: int | None,
     if started:
         kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                                   "logging_level": logging.ERROR}
+        if address:
+            check_address(address)
         try:
             if address:
                 ray.init(address=address, **kwargs)
