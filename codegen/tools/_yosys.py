@@ -280,7 +280,10 @@ def synthesize(
     if proc.returncode != 0:
         errors = [ln for ln in (proc.stdout + proc.stderr + log).splitlines()
                   if "ERROR" in ln]
-        detail = errors[0].strip() if errors else f"exit status {proc.returncode}"
+        # no ERROR line (a crash, e.g. an ABC assertion): the last thing it printed
+        said = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        detail = (errors[0].strip() if errors else said[-1][:200] if said
+                  else f"exit status {proc.returncode}")
         raise YosysError(f"Yosys failed on {work / 'synth.ys'}: {detail}")
     modules: dict[str, dict[str, int]] = {}
     if (work / "stat.json").is_file():
