@@ -156,11 +156,14 @@ def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, obj
             print(f"# {cfg.name}: stored run is of older RTL, not used", file=sys.stderr)
             continue
         ice = r.get("ice40")  # type: ignore[union-attr]
+        xc7 = r.get("xc7")  # type: ignore[union-attr]
         rows.append({"name": cfg.name, "ir": cfg.ir_spec(), "key": r["key"],  # type: ignore[index]
                      "options": {"pipeline": cfg.pipeline, "interleave": cfg.interleave,
                                  "fold": cfg.fold, "arch": cfg.arch, "lanes": cfg.lanes},
                      "held_out": cfg.held_out, "ecp5_fmax_mhz": ecp5["fmax_mhz"],
-                     "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None})
+                     "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None,
+                     "xc7": ({"lut": xc7["lut"], "ff": xc7["ff"]}
+                             if isinstance(xc7, dict) and "lut" in xc7 else None)})
     return rows
 
 

@@ -129,6 +129,20 @@ def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
             assert abs(err) <= 0.25, (row["name"], "ice40", round(ice.timing.fmax_mhz, 1))
 
 
+def test_streaming_designs_within_20_percent_of_yosys() -> None:
+    """The streaming designs bench/bench_pnr.py also synthesized with Yosys xc7
+    (the trained copy-task model among them): LUT and FF within +-20 %."""
+    rows = [r for r in _fmax_rows() if r.get("xc7")]
+    assert {r["options"]["lanes"] for r in rows} >= {1, 4}
+    for row in rows:
+        ir, o = _fmax_design(row)
+        e = estimate(ir, board=board("pynq-z2"), **{
+            k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+        m = row["xc7"]
+        assert abs(e.lut - m["lut"]) <= 0.2 * m["lut"], (row["name"], e.lut, m["lut"])
+        assert abs(e.ff - m["ff"]) <= 0.2 * m["ff"], (row["name"], e.ff, m["ff"])
+
+
 def test_memories_and_multipliers_of_the_netlist_are_costed() -> None:
     """BRAM and DSP are read off the design: a memory or a multiplier added to the
     netlist shows up in the estimate; the shift-add design has neither."""

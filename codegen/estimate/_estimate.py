@@ -25,7 +25,7 @@ RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
 #: The primitive quantities of :class:`codegen._estimate_model.Part` that cost LUTs.
 FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "dense_out", "mux", "wreg",
-                             "logic", "relu", "state", "ram", "rom")
+                             "logic", "relu", "state", "ram", "rom", "sel")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +46,12 @@ COEFFICIENTS: dict[str, Coefficients] = {
                              # streaming memories: RAM32M holds 32 x 6 bits in 4 LUTs, a
                              # 64-word ROM bit is one LUT6 (checked, not fitted, against the
                              # Yosys xc7 stream rows of bench/results/pnr_ecp5.json)
-                             "ram": 0.67, "rom": 1.0}, lut_fixed=20.7, carry_bits=4),
+                             "ram": 0.67, "rom": 1.0,
+                             # the streaming datapath's selects with their glue (delay-line
+                             # addressing, record picks): least squares on three Yosys xc7
+                             # stream rows of bench/results/pnr_ecp5.json, the fourth
+                             # (copy200 L = 4) held out at +0.8 %
+                             "sel": 2.08}, lut_fixed=20.7, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
@@ -189,7 +194,7 @@ def features(part: Part) -> dict[str, float]:
             "dense": part.dense_bits, "dense_out": part.dense_out_bits,
             "mux": part.mux_bits, "wreg": part.wreg_bits,
             "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits,
-            "ram": part.ram_units, "rom": part.rom_units}
+            "ram": part.ram_units, "rom": part.rom_units, "sel": part.sel_bits}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:

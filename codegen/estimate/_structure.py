@@ -36,6 +36,7 @@ class Part:
     dense_out_bits: int = 0    #: their final adders: S + k bits per row
     mux_bits: int = 0          #: operand-select bits x (F - 1): one 2:1 level per extra way
     wreg_bits: int = 0         #: folded working-register bits (their write select, enable)
+    sel_bits: int = 0          #: 2:1 selects of the streaming datapath (delay lines, relu, acc)
     logic_bits: int = 0        #: comparisons against constants
     relu_bits: int = 0         #: relu (clear on the sign bit) feeding the readout sums
     state_bits: int = 0        #: state register bits with their clear / shift select
@@ -73,6 +74,9 @@ class Part:
                 self.rom_units += -(-mem.words // 64) * mem.width
             else:
                 self.ram_units += -(-mem.words // 32) * mem.width
+
+    def sel(self, bits: int) -> None:
+        self.sel_bits += bits
 
     def mux(self, fan_in: int, bits: int) -> None:
         """A ``fan_in``:1 select written as a chain of ``(tick == t) ? a :`` levels."""
@@ -198,6 +202,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     def delay_line(part: Part, name: str, delay: int, width: int) -> None:
         if delay_words(delay):
             part.memory(mems[name])
+            part.reg_bits += width           # the line's output register
         else:
             part.reg_bits += delay * width   # flip-flops
 
@@ -209,7 +214,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         rec.add2(2 * L if not sd.across_lanes else L, sd.width_out)   # sums and differences
         rec.reg_bits += sd.width_out * L
         if not sd.across_lanes:
-            rec.mux(2, 2 * sd.width_out * L)  # delay-line input and output selects
+            rec.sel(2 * sd.width_out * L)    # delay-line input and output selects
             delay_line(rec, f"sdf{sd.index}", sd.delay, sd.width_out * L)
     rec.detail = (f"{len(st.stages)} butterfly stages x {L} lane(s), delays "
                   f"{[sd.delay for sd in st.stages]}")
@@ -223,7 +228,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
                 constant=g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
-        upd.reg_bits += g.QW
+        upd.reg_bits += g.QW + g.AW + ipw    # kept acc bits, +-r/sqrt(2), U x
     upd.reg_bits += design.roms[0].width + design.roms[2].width
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
@@ -231,7 +236,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     rd = Part(name="readout")
     for _ in range(g.outputs):
         rd.sum([(g.OW, 0, True)] * (p_v * L + 1), g.OW)   # weight-bit-gated relu terms + acc
-        rd.mux(2, g.OW)
+        rd.sel(g.OW)                         # bias or accumulator at a step's first element
     rd.relu_bits += (g.S - 1) * L
     rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
     rd.memory(mems["rom_v"])

@@ -62,7 +62,7 @@ class DelayModel:
 #: route exists for them; a 7-series -1 part is faster than an ECP5 -6, so the
 #: clock it gives is a lower bound, not a measurement).
 DELAY_MODELS: dict[str, DelayModel] = {
-    "ecp5": DelayModel(t0=0.0, t_adder=1.605, t_bit=0.074, t_lut=1.2523, size=0.1538),
+    "ecp5": DelayModel(t0=0.0, t_adder=1.5636, t_bit=0.0813, t_lut=1.1941, size=0.1538),
 }
 ICE40_SCALE = 3.211
 DELAY_MODELS["ice40"] = DelayModel(
