@@ -225,6 +225,8 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         f = r.get("ecp5") if r else None
         if cfg.n != n or not isinstance(f, dict) or "fmax_mhz" not in f:
             continue
+        if rtl_key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
+            continue   # measured on older RTL
         rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
         label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
                  f"P={cfg.pipeline}" if cfg.pipeline > 1 else f"F={cfg.fold}")
