@@ -28,6 +28,7 @@ class Path:
     name: str
     adders: tuple[int, ...]
     luts: int = 0
+    fanout: int = 0     #: registers the path's last net drives (a global enable)
 
     @property
     def bits(self) -> int:
@@ -48,11 +49,13 @@ class DelayModel:
     t_bit: float
     t_lut: float
     size: float
+    t_fanout: float     #: ns per doubling of a net's loads above 1,000 registers
 
     def delay_ns(self, path: Path, lut: float) -> float:
         base = (self.t0 + self.t_adder * len(path.adders) + self.t_bit * path.bits
                 + self.t_lut * path.luts)
-        return base * (1.0 + self.size * max(0.0, _LOG2(max(lut, 1.0) / 1000.0)))
+        spread = self.t_fanout * max(0.0, _LOG2(max(path.fanout, 1) / 1000.0))
+        return base * (1.0 + self.size * max(0.0, _LOG2(max(lut, 1.0) / 1000.0))) + spread
 
 
 #: Fitted by ``bench/bench_pnr.py --fit`` to the nextpnr-ecp5 runs of
@@ -62,7 +65,8 @@ class DelayModel:
 #: route exists for them; a 7-series -1 part is faster than an ECP5 -6, so the
 #: clock it gives is a lower bound, not a measurement).
 DELAY_MODELS: dict[str, DelayModel] = {
-    "ecp5": DelayModel(t0=0.0, t_adder=1.7139, t_bit=0.112, t_lut=1.125, size=0.0904),
+    "ecp5": DelayModel(t0=0.0, t_adder=1.7139, t_bit=0.112, t_lut=1.125, size=0.0904,
+                       t_fanout=3.384),
 }
 ICE40_SCALE = 3.211
 DELAY_MODELS["ice40"] = DelayModel(
@@ -87,7 +91,14 @@ def _harness(design: Design) -> int:
 
 def paths(design: Design) -> tuple[Path, ...]:
     """Every register-to-register path class of the design."""
-    return _stream_paths(design) if design.streaming else _parallel_paths(design)
+    from ._structure import structure
+
+    own = _stream_paths(design) if design.streaming else _parallel_paths(design)
+    # The datapath stalls as one (input gaps, y backpressure): one enable, computed
+    # from the handshakes, reaches every register.
+    regs = sum(p.reg_bits for p in structure(design))
+    return (*own, Path(name="stall enable to every register", adders=(), luts=2,
+                       fanout=regs))
 
 
 def _acc_operands(design: Design, row_terms: int) -> int:
