@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from codegen import EmitOptions, render, write_project  # noqa: E402
-from codegen.estimate import DELAY_MODELS, board, estimate, paths  # noqa: E402
+from codegen.estimate import DELAY_MODELS, DelayModel, board, estimate, paths  # noqa: E402
 from codegen.hw import describe  # noqa: E402
 from codegen.project import rtl_key  # noqa: E402
 from codegen.tools import place_route, synthesize  # noqa: E402
@@ -144,6 +144,11 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     return row
 
 
+def measured_on_current_rtl(cfg: Config, row: dict[str, object]) -> bool:
+    """Whether ``row`` was measured on the RTL codegen emits for ``cfg`` today."""
+    return rtl_key(render(cfg.ir(), cfg.options())) == row["key"]
+
+
 def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, object]]:
     """Measured clocks of the rows whose stored RTL is what codegen emits today."""
     rows = []
@@ -152,7 +157,7 @@ def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, obj
         ecp5 = r.get("ecp5") if r else None
         if not isinstance(ecp5, dict) or "fmax_mhz" not in ecp5:
             continue
-        if rtl_key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
+        if not measured_on_current_rtl(cfg, r):  # type: ignore[arg-type]
             print(f"# {cfg.name}: stored run is of older RTL, not used", file=sys.stderr)
             continue
         ice = r.get("ice40")  # type: ignore[union-attr]
@@ -182,11 +187,12 @@ def fit(rows: list[dict[str, object]]) -> None:
         data.append((row, paths(design), lut))
     fitting = [d for d in data if not d[0]["held_out"]]
 
+    names = ("t0", "t_adder", "t_bit", "t_lut", "size", "t_fanout")
+
     def model(x, ps, lut):  # type: ignore[no-untyped-def]
-        t0, ta, tb, tl, sz, tf = x
-        grow = 1.0 + sz * max(0.0, np.log2(max(lut, 1.0) / 1000.0))
-        return max((t0 + ta * len(p.adders) + tb * p.bits + tl * p.luts) * grow
-                   + tf * max(0.0, np.log2(max(p.fanout, 1) / 1000.0)) for p in ps)
+        """The slowest path's delay under the library's own DelayModel."""
+        m = DelayModel(**{k: float(v) for k, v in zip(names, x, strict=True)})
+        return max(m.delay_ns(p, lut) for p in ps)
 
     def resid(x):  # type: ignore[no-untyped-def]
         return [np.log(model(x, ps, lut) * float(r["ecp5_fmax_mhz"]) / 1000.0)
@@ -194,9 +200,8 @@ def fit(rows: list[dict[str, object]]) -> None:
 
     x0 = [1.0, 1.5, 0.05, 1.0, 0.1, 2.5]
     sol = least_squares(resid, x0, bounds=([0, 0, 0, 0.2, 0, 0], [10, 5, 0.2, 3, 1, 10]))
-    t0, ta, tb, tl, sz, tf = (round(float(v), 4) for v in sol.x)
-    print(f'"ecp5": DelayModel(t0={t0}, t_adder={ta}, t_bit={tb}, t_lut={tl}, size={sz}, '
-          f't_fanout={tf}),')
+    fitted = ", ".join(f"{k}={round(float(v), 4)}" for k, v in zip(names, sol.x, strict=True))
+    print(f'"ecp5": DelayModel({fitted}),')
     ratios = [float(r["ecp5_fmax_mhz"]) / float(r["ice40_fmax_mhz"])  # type: ignore[arg-type]
               for r, _, _ in data if r["ice40_fmax_mhz"]]
     if ratios:
@@ -227,7 +232,7 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         f = r.get("ecp5") if r else None
         if cfg.n != n or not isinstance(f, dict) or "fmax_mhz" not in f:
             continue
-        if rtl_key(render(cfg.ir(), cfg.options())) != r["key"]:  # type: ignore[index]
+        if not measured_on_current_rtl(cfg, r):  # type: ignore[arg-type]
             continue   # measured on older RTL
         rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
         label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
@@ -307,8 +312,7 @@ def table(stored: dict[str, dict[str, object]]) -> None:
         r = stored.get(cfg.name)
         if not r:
             continue
-        stale = rtl_key(render(cfg.ir(), cfg.options())) != r["key"]
-        name = f"{cfg.name} (older RTL)" if stale else cfg.name
+        name = cfg.name if measured_on_current_rtl(cfg, r) else f"{cfg.name} (older RTL)"
         for family in ("xc7", "ecp5", "ice40"):
             f = r.get(family)
             if not isinstance(f, dict):

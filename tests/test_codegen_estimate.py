@@ -106,7 +106,7 @@ def _fmax_design(row: dict):  # type: ignore[no-untyped-def]
     options = EmitOptions(target="verilog", **row["options"])
     # the stored clock was measured on exactly this RTL (else: rerun bench_pnr.py)
     assert rtl_key(render(ir, options)) == row["key"], (row["name"], "RTL changed")
-    return ir, options
+    return describe(ir, options)
 
 
 def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
@@ -116,15 +116,13 @@ def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
     assert sum(1 for r in rows if r["held_out"]) >= 3
     assert {r["options"]["arch"] for r in rows} == {"parallel", "stream"}
     for row in rows:
-        ir, o = _fmax_design(row)
-        e = estimate(ir, board=board("pynq-z2"), clock_ns=1.0, **{
-            k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+        design = _fmax_design(row)
+        e = estimate_design(design, board=board("pynq-z2"))
         meas = row["ecp5_fmax_mhz"]
         err = (e.timing.fmax_mhz - meas) / meas
         assert abs(err) <= 0.25, (row["name"], round(e.timing.fmax_mhz, 1), meas)
         if row["ice40_fmax_mhz"]:
-            ice = estimate(ir, board=board("ice40-up5k"), clock_ns=1.0, **{
-                k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+            ice = estimate_design(design, board=board("ice40-up5k"))
             err = (ice.timing.fmax_mhz - row["ice40_fmax_mhz"]) / row["ice40_fmax_mhz"]
             assert abs(err) <= 0.25, (row["name"], "ice40", round(ice.timing.fmax_mhz, 1))
 
@@ -135,9 +133,7 @@ def test_streaming_designs_within_20_percent_of_yosys() -> None:
     rows = [r for r in _fmax_rows() if r.get("xc7")]
     assert {r["options"]["lanes"] for r in rows} >= {1, 4}
     for row in rows:
-        ir, o = _fmax_design(row)
-        e = estimate(ir, board=board("pynq-z2"), **{
-            k: getattr(o, k) for k in ("fold", "interleave", "pipeline", "arch", "lanes")})
+        e = estimate_design(_fmax_design(row), board=board("pynq-z2"))
         m = row["xc7"]
         assert abs(e.lut - m["lut"]) <= 0.2 * m["lut"], (row["name"], e.lut, m["lut"])
         assert abs(e.ff - m["ff"]) <= 0.2 * m["ff"], (row["name"], e.ff, m["ff"])

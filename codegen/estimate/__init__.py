@@ -20,11 +20,11 @@ from ._estimate import (
     sweep,
 )
 from ._structure import Part, structure
-from ._timing import DELAY_MODELS, DelayModel, Path, critical_path, fmax_mhz, paths
+from ._timing import DELAY_MODELS, DelayModel, Path, critical_path, paths
 
 __all__ = [
     "COEFFICIENTS", "DELAY_MODELS", "FEATURES", "RESOURCES", "Board", "ComponentCost",
-    "DelayModel", "Estimate", "Part", "Path", "critical_path", "fmax_mhz", "paths",
+    "DelayModel", "Estimate", "Part", "Path", "critical_path", "paths",
     "Timing", "add_estimate_parser", "board", "boards", "check_part", "cost", "estimate",
     "estimate_design",
     "features", "memory_blocks", "pareto", "parts", "structure", "sweep",

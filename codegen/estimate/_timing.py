@@ -5,8 +5,8 @@ each costed as carry-chain adders and LUT levels in series.
 stage between pipeline cuts, the input-product and readout trees, the
 streaming datapath's stages, the place-and-route harness's output reduction).
 A multi-operand sum of t operands counts as ceil(log2 t) adders at its width.
-``fmax_mhz(design, family)`` takes the slowest path under the family's
-:class:`DelayModel`, whose coefficients are fitted to nextpnr runs
+``critical_path(design, family, lut)`` takes the slowest path under the
+family's :class:`DelayModel`, whose coefficients are fitted to nextpnr runs
 (``bench/bench_pnr.py --fit``, docs/estimates.md).
 """
 
@@ -16,9 +16,6 @@ import math
 from dataclasses import dataclass
 
 from ..hw import Design
-
-#: Operand sizes of an adder level.
-_LOG2 = math.log2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,8 +51,8 @@ class DelayModel:
     def delay_ns(self, path: Path, lut: float) -> float:
         base = (self.t0 + self.t_adder * len(path.adders) + self.t_bit * path.bits
                 + self.t_lut * path.luts)
-        spread = self.t_fanout * max(0.0, _LOG2(max(path.fanout, 1) / 1000.0))
-        return base * (1.0 + self.size * max(0.0, _LOG2(max(lut, 1.0) / 1000.0))) + spread
+        spread = self.t_fanout * max(0.0, math.log2(max(path.fanout, 1) / 1000.0))
+        return base * (1.0 + self.size * max(0.0, math.log2(max(lut, 1.0) / 1000.0))) + spread
 
 
 #: Fitted by ``bench/bench_pnr.py --fit`` to the nextpnr-ecp5 runs of
@@ -80,7 +77,7 @@ def model_for(family: str) -> DelayModel:
 
 def _sum(count: int, width: int) -> tuple[int, ...]:
     """Adders in series of a ``count``-operand sum at ``width`` bits."""
-    return (width,) * max(0, math.ceil(_LOG2(count))) if count > 1 else ()
+    return (width,) * max(0, math.ceil(math.log2(count))) if count > 1 else ()
 
 
 def _harness(design: Design) -> int:
@@ -118,7 +115,7 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     elif g.ticks:    # one folded butterfly stage per tick: F-way operand muxes, one adder
         widest = max((s.width_out for s in design.stages), default=g.S)
         out.append(Path(name=f"folded butterfly tick (F = {g.fold})", adders=(widest,),
-                        luts=1 + max(1, math.ceil(_LOG2(g.fold)))))
+                        luts=1 + max(1, math.ceil(math.log2(g.fold)))))
         out.append(Path(name="update", adders=(*acc, *sat), luts=2))
     else:
         layers = [*((s.width_out,) for s in design.stages), acc, sat]
@@ -165,8 +162,3 @@ def critical_path(design: Design, family: str, lut: float) -> tuple[Path, float]
     """The slowest path and its delay in ns."""
     model = model_for(family)
     return max(((p, model.delay_ns(p, lut)) for p in paths(design)), key=lambda t: t[1])
-
-
-def fmax_mhz(design: Design, family: str, lut: float) -> float:
-    """Estimated post-route clock of ``design`` on ``family`` at ``lut`` LUTs."""
-    return 1000.0 / critical_path(design, family, lut)[1]
