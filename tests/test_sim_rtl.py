@@ -123,7 +123,7 @@ def test_cycles_match_schedule(name: str) -> None:
     c = k * F + 1 if folded else 1                    # cycles per beat
     first = k * F if folded else 1
     drain = P - 1
-    if P > 1:                                         # + the readout tree's levels
+    if P > 1:                                         # + the readout tree's levels, FIFO
         from codegen.hw import csd
 
         ir = model.random_ir(**ir_kw)
@@ -131,7 +131,7 @@ def test_cycles_match_schedule(name: str) -> None:
         levels = 1
         while count > 4:
             count, levels = -(-count // 4), levels + 1
-        drain += levels
+        drain += levels + 1                           # + the output FIFO's write
     if opts.get("arch") == "stream":
         lanes = opts.get("lanes", 1)                  # L elements per cycle
         c, first = n // lanes, 1

@@ -178,12 +178,18 @@ def _structure(design: Design) -> tuple[Part, ...]:
     # (hierarchy kept: every bit a module port carries stays, used or not)
     top.reg_bits += g.d * g.W                # x_reg
     top.reg_bits += g.ring * n * S           # hq_0 .. hq_{B-P}: states outside the pipeline
-    top.reg_bits += n * S                    # ho, the state on the readout
+    top.reg_bits += n * (S - 1 if design.stall else S)   # ho (pipelined: relu(h), S - 1 b)
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
     if design.input_tree is not None:        # U x on its way after its tree
         top.reg_bits += (design.pipeline.x_delay - design.input_tree.levels) * n * ipw
     top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
+    if design.stall is not None:             # registered enable copies, output FIFO
+        st = design.stall
+        top.reg_bits += len(st.groups) + len(st.reset_groups) + 1     # + ho's write enable
+        top.reg_bits += 2 * st.address_bits + 2 * (st.address_bits + 1)  # pointers, counts
+        for mem in design.memories:
+            top.memory(mem)
     top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
     top.state_bits += g.ring * n * S         # clear on start / x_last, shift between slots
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"

@@ -91,6 +91,14 @@ def paths(design: Design) -> tuple[Path, ...]:
     from ._structure import structure
 
     own = _stream_paths(design) if design.streaming else _parallel_paths(design)
+    if design.stall is not None:
+        # Pipelined: the enable is decided a cycle ahead from next-state values
+        # (a few LUT levels into a handful of registers), and each registered copy
+        # drives one group's clock enables.
+        return (*own,
+                Path(name="enable decision", adders=(), luts=4),
+                Path(name="registered enable to its group", adders=(),
+                     fanout=design.stall.widest_group))
     # The datapath stalls as one (input gaps, y backpressure): one enable, computed
     # from the handshakes, reaches every register.
     regs = sum(p.reg_bits for p in structure(design))
@@ -131,8 +139,10 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     longest = max((len(r.terms) for r in design.readout_rows), default=0)
     if design.readout_tree is not None:
         group = min(4, max(longest, 1))
-        out.append(Path(name="readout level", adders=_sum(group + 1, g.OW), luts=1))
-        out.append(Path(name="output to harness", adders=(), luts=_harness(design)))
+        # relu is applied before ho (from the update's rounded sum): sums only
+        out.append(Path(name="readout level", adders=_sum(group + 1, g.OW)))
+        # the output FIFO's LUT-RAM read, then the harness
+        out.append(Path(name="output to harness", adders=(), luts=1 + _harness(design)))
     else:
         out.append(Path(name="readout to harness", adders=_sum(longest + 1, g.OW),
                         luts=1 + _harness(design)))

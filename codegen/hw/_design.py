@@ -31,6 +31,7 @@ from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
 from ._readout import SumTree, input_tree, readout_tree
 from ._schedule import Schedule, schedule
+from ._stall import Stall, stall_plan
 from ._stream import Stream, stream_plan
 
 #: Name of the top function / module every target exports.
@@ -181,6 +182,7 @@ class Design:
     #: (pipelined designs whose first cut lies before acc)
     input_tree: SumTree | None
     stream: Stream | None               #: the streaming plan (``--arch stream``)
+    stall: Stall | None                 #: registered enables and output FIFO (pipelined)
     roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
     schedule: Schedule
     tb_sequences: int                   #: test-bench sequences (whole calls of B)
@@ -260,8 +262,15 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
     in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.x_delay)
                if pipeline.input_ahead else None)
-    stream = roms = None
+    stream = roms = stall = None
     memories: tuple[Memory, ...] = ()
+    if tree is not None:        # pipelined: registered enables, readout into a FIFO
+        stall = stall_plan(
+            pipeline=pipeline, stage_bits={st.index: g.n * st.width_out for st in stages},
+            acc_bits=g.n * g.QW, input_tree=in_tree, input_width=g.input_product_width,
+            n=g.n, state_width=g.S, ring=g.ring, readout_levels=tree.levels)
+        memories = (Memory(name="y_fifo", words=stall.fifo_depth,
+                           width=g.outputs * g.OW + 2),)
     if options.arch == "stream":
         lanes = options.lanes
         stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes)
@@ -297,11 +306,12 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         update_rows=tuple(rows), readout_rows=readout,
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
-        memories=memories, multipliers=(), pipeline=pipeline, stream=stream,
+        memories=memories, multipliers=(), pipeline=pipeline, stream=stream, stall=stall,
         readout_tree=tree, input_tree=in_tree,
         roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
                           pipeline=options.pipeline, stream=stream, n=g.n,
-                          readout_stages=tree.levels if tree else 0),
+                          readout_stages=tree.levels if tree else 0,
+                          output_fifo=stall is not None),
         tb_sequences=-(-options.tb_sequences // b) * b,
         tb_steps=sequence_steps(ir, options.tb_steps))

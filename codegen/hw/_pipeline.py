@@ -45,6 +45,11 @@ class Pipeline:
         """Whether butterfly stage ``stage`` (1-based) has registered outputs."""
         return stage in self.cuts
 
+    def cut_rank(self, stage: int) -> int:
+        """Position of registered butterfly stage ``stage`` among the registered
+        butterfly stages (0 for the first): its bit of the recur module's enables."""
+        return sum(1 for j in self.cuts if j < stage)
+
 
 def max_depth(k: int) -> int:
     return k + 2

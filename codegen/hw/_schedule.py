@@ -22,7 +22,7 @@ class Schedule:
     ``ticks`` = k*F folded butterfly cycles (0 when unfolded, k = log2 m).
     ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
     ``drain``: cycles after the last beat until its output leaves (pipelined: P - 1
-    plus the readout tree's levels; streaming: the update latency plus n - 1).
+    plus the readout tree's levels plus the output FIFO's cycle; streaming: the update latency plus n - 1).
     A call of B sequences of T steps takes ``first + (T*B - 1)*c + drain + 3``
     cycles; each sequence steps every B*c cycles.
     """
@@ -59,7 +59,7 @@ class Schedule:
 
 def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
              pipeline: int = 1, stream: Stream | None = None, n: int = 1,
-             readout_stages: int = 0) -> Schedule:
+             readout_stages: int = 0, output_fifo: bool = False) -> Schedule:
     """The schedule of a design with ``k`` butterfly stages folded ``fold`` times
     (or cut into ``pipeline`` stages)."""
     if stream is not None:
@@ -74,7 +74,7 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
-    r = readout_stages
+    r = readout_stages + (1 if output_fifo else 0)   # the FIFO's write cycle
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
                     cycles_per_sequence_step=c * interleave, first=first,
                     drain=pipeline - 1 + r, call_overhead=CALL_OVERHEAD,

@@ -29,6 +29,8 @@ SOURCES: tuple[str, ...] = tuple(f"rtl/{MODULES[role]}.v" for role, _ in ARCH_MO
 def modules_of(design: Design) -> tuple[tuple[str, str], ...]:
     """(role, template) of every module the design needs, in source order."""
     mods = ARCH_MODULES[design.options.arch]
+    if design.stall is not None:      # pipelined: registered enables, output FIFO
+        mods = (*mods[:-1], ("top", "pipe_top.v.j2"))
     if design.pipeline.input_ahead:   # U x computed ahead of the pipelined loop
         mods = (("input", "input.v.j2"), *mods)
     return mods

@@ -1,0 +1,78 @@
+"""How a pipelined design stalls without a global combinational enable.
+
+A C-slow pipeline must stop as one when its next beat is missing (an input
+gap) or its output cannot leave (backpressure).  Deciding that in the cycle it
+applies makes one net, computed from the handshakes, drive the clock enable of
+every pipeline register; on a large design that net's routing is the critical
+path.  Instead:
+
+* the readout tree never stalls; its results enter an output FIFO of
+  ``fifo_depth`` entries, and a beat whose output is due enters the loop only
+  while fewer than ``fifo_depth`` outputs are committed (fired and not yet
+  taken from the FIFO), so the FIFO cannot overflow;
+* whether the loop advances in cycle t is a function of registers only, so it
+  is computed from their next-state values one edge earlier and registered,
+  one copy per :class:`EnableGroup` (a pipeline layer of registers), each copy
+  driving only its group's clock enables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._pipeline import Pipeline
+from ._readout import SumTree
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnableGroup:
+    """Registers that advance on one registered copy of the loop enable."""
+
+    name: str
+    bits: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stall:
+    fifo_depth: int                     #: output FIFO entries (a power of two)
+    groups: tuple[EnableGroup, ...]     #: one registered enable copy each
+    reset_groups: tuple[EnableGroup, ...]   #: state registers with a registered reset copy
+
+    @property
+    def address_bits(self) -> int:
+        return (self.fifo_depth - 1).bit_length()
+
+    @property
+    def widest_group(self) -> int:
+        return max((g.bits for g in (*self.groups, *self.reset_groups)), default=0)
+
+
+def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
+    """Entries that keep one output per cycle flowing: a due beat is committed
+    from the cycle after it fires until the cycle after its output is taken,
+    P + R + 1 cycles (loop, ho, readout tree, FIFO), so P + R + 2 entries
+    never run out; rounded up to a power of two."""
+    need = pipeline_depth + readout_levels + 2
+    return max(4, 1 << (need - 1).bit_length())
+
+
+def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
+               input_tree: SumTree | None, input_width: int, n: int, state_width: int,
+               ring: int, readout_levels: int) -> Stall:
+    """The enable groups of a pipelined design: registered butterfly stages
+    (``stage_bits[j]``: bits after stage j), the U x tree levels and delays, the
+    registered acc layer, each state register of the ring; plus the control."""
+    groups = [EnableGroup(name="ctl", bits=0)]
+    groups += [EnableGroup(name=f"rec{j}", bits=stage_bits[j])
+               for j in sorted(stage_bits) if pipeline.registered(j)]
+    if input_tree is not None:
+        for level in range(input_tree.levels):
+            regs = sum(len(levels[level]) for levels in input_tree.outputs)
+            groups.append(EnableGroup(name=f"in{level}", bits=regs * input_width))
+        for j in range(input_tree.levels + 1, pipeline.x_delay + 1):
+            groups.append(EnableGroup(name=f"xd{j}", bits=n * input_width))
+    if pipeline.acc_registered:
+        groups.append(EnableGroup(name="acc", bits=acc_bits))
+    ring_groups = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width) for b in range(ring))
+    return Stall(fifo_depth=fifo_depth(pipeline.depth, readout_levels),
+                 groups=(*groups, *ring_groups), reset_groups=ring_groups)
