@@ -95,14 +95,17 @@ def test_input_tree_fits_the_stages_before_acc() -> None:
             assert tree is None
             continue
         assert tree is not None and 1 <= tree.levels <= d.pipeline.x_delay
+        # with two stages or more, the last one adds the acc constant to U x
+        assert d.pipeline.constant_ahead == (d.pipeline.x_delay >= 2)
+        assert tree.levels <= d.pipeline.x_delay - d.pipeline.constant_ahead
         longest = max(len(r.input_terms) for r in d.update_rows)
 
         def levels(group: int, t: int = longest) -> int:
             return max(1, math.ceil(math.log(t) / math.log(group) - 1e-9))
 
         assert tree.levels == levels(tree.group)
-        if tree.group > 4:   # widened only because a narrower group is too deep
-            assert levels(tree.group - 1) > d.pipeline.x_delay
+        if tree.group > 2:   # widened only because a narrower group is too deep
+            assert levels(tree.group - 1) > d.pipeline.input_levels
         for row, levels in zip(d.update_rows, tree.outputs, strict=True):
             assert sorted(i for g in levels[0] for i in g) == list(range(len(row.input_terms)))
             assert all(len(g) <= tree.group for lv in levels for g in lv)

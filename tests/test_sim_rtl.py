@@ -51,6 +51,9 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                              {"pipeline": 2, "interleave": 2}),
     "n32_binary_p7_b7_sat": (dict(hidden=32, input_dim=2, outputs=3, seed=28,
                                   state_format=SMALL_STATE), {"pipeline": 7, "interleave": 7}),
+    # every layer its own stage (even k): one adder per stage, binary trees
+    "n16_p6_b7_binary_trees": (dict(hidden=16, input_dim=4, outputs=3, seed=35),
+                               {"pipeline": 6, "interleave": 7}),
     # streaming: one element per cycle through delay-feedback butterflies
     "n16_binary_stream_b2_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=29,
                                       state_format=SMALL_STATE),
@@ -127,10 +130,15 @@ def test_cycles_match_schedule(name: str) -> None:
         from codegen.hw import csd
 
         ir = model.random_ir(**ir_kw)
-        count = max(sum(len(csd(int(v))) for v in row) for row in ir.output_weight)
+        # a tree over each output's CSD terms and its bias (when non-zero): binary
+        # when every loop layer is its own stage and acc is one adder (P = k + 2,
+        # k even: no 1/sqrt(2) terms), else groups of four
+        group = 2 if (P == k + 2 and k % 2 == 0) else 4
+        count = max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
+                    for row, c in zip(ir.output_weight, ir.output_bias, strict=True))
         levels = 1
-        while count > 4:
-            count, levels = -(-count // 4), levels + 1
+        while count > group:
+            count, levels = -(-count // group), levels + 1
         drain += levels + 1                           # + the output FIFO's write
     if opts.get("arch") == "stream":
         lanes = opts.get("lanes", 1)                  # L elements per cycle

@@ -142,13 +142,19 @@ def _structure(design: Design) -> tuple[Part, ...]:
     ipw = g.input_product_width
     for row in design.update_rows:
         ops = [(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms]
-        if ahead:
+        folded = design.pipeline.constant_ahead   # the constant rides with U x
+        if folded:
+            ops += [(g.AW, 0, True)] if (row.input_terms or row.constant) else []
+            upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
+            if row.constant:
+                upd.add2(1, g.AW)                    # U x + constant, on its way
+        elif ahead:
             ops += [(ipw, g.shift_in, True)] if row.input_terms else []
             upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
         else:
             ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
         u_digits += len(row.input_terms)
-        upd.sum(ops, g.AW, constant=row.constant != 0)
+        upd.sum(ops, g.AW, constant=row.constant != 0 and not folded)
     if design.input_tree is not None:        # U x as registered partial sums
         upd.reg_bits += ipw * design.input_tree.registers
     upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
@@ -162,10 +168,22 @@ def _structure(design: Design) -> tuple[Part, ...]:
     # ---- hadamrnn_readout: y_o = sum CSD(V_oi) relu(h_i) + c_o
     rd = Part(name="readout")
     v_digits = 0
-    for out in design.readout_rows:
-        ops = [(S - 1, 0, False)] * len(out.terms)  # relu(h) >= 0: zero-extended
+    tree = design.readout_tree
+    for o, out in enumerate(design.readout_rows):
         v_digits += len(out.terms)
-        rd.sum(ops, g.OW, constant=out.bias != 0)
+        if tree is None:
+            ops = [(S - 1, 0, False)] * len(out.terms)  # relu(h) >= 0: zero-extended
+            rd.sum(ops, g.OW, constant=out.bias != 0)
+            continue
+        # the registered tree: each node sums its group (level 0: terms and the bias leaf)
+        for level, groups in enumerate(tree.outputs[o]):
+            for grp in groups:
+                if level == 0:
+                    terms = [i for i in grp if i < len(out.terms)]
+                    rd.sum([(S - 1, 0, False)] * len(terms), g.OW,
+                           constant=len(terms) < len(grp))
+                elif len(grp) > 1:
+                    rd.sum([(g.OW, 0, True)] * len(grp), g.OW)
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
     if design.readout_tree is not None:      # the registered partial-sum tree
@@ -182,7 +200,11 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
     if design.input_tree is not None:        # U x on its way after its tree
-        top.reg_bits += (design.pipeline.x_delay - design.input_tree.levels) * n * ipw
+        after = design.pipeline.x_delay - design.input_tree.levels
+        if design.pipeline.constant_ahead:   # the last one on the accumulator grid
+            top.reg_bits += (after - 1) * n * ipw + n * g.AW
+        else:
+            top.reg_bits += after * n * ipw
     top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
     if design.stall is not None:             # registered enable copies, output FIFO
         st = design.stall

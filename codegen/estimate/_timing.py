@@ -108,6 +108,8 @@ def paths(design: Design) -> tuple[Path, ...]:
 
 def _acc_operands(design: Design, row_terms: int) -> int:
     rec = len(design.recurrent_terms)
+    if design.pipeline.constant_ahead:      # U x + constant arrive as one operand
+        return rec + 1
     ins = (1 if row_terms else 0) if design.pipeline.input_ahead else row_terms
     return rec + ins + 1   # + bias and rounding constant
 
@@ -136,11 +138,14 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     if design.input_tree is not None:
         out.append(Path(name="input product level",
                         adders=_sum(design.input_tree.group, g.input_product_width)))
+        if design.pipeline.constant_ahead:
+            out.append(Path(name="input constant", adders=(g.AW,)))
     longest = max((len(r.terms) for r in design.readout_rows), default=0)
     if design.readout_tree is not None:
-        group = min(4, max(longest, 1))
-        # relu is applied before ho (from the update's rounded sum): sums only
-        out.append(Path(name="readout level", adders=_sum(group + 1, g.OW)))
+        # relu is applied before ho (from the update's rounded sum), the bias
+        # is a leaf: each level is one adder
+        group = design.readout_tree.group
+        out.append(Path(name="readout level", adders=_sum(group, g.OW)))
         # the output FIFO's LUT-RAM read, then the harness
         out.append(Path(name="output to harness", adders=(), luts=1 + _harness(design)))
     else:

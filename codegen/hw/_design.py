@@ -29,7 +29,7 @@ from ._network import (
 )
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
-from ._readout import SumTree, input_tree, readout_tree
+from ._readout import SumTree, input_tree, readout_tree, tree_group
 from ._schedule import Schedule, schedule
 from ._stall import Stall, stall_plan
 from ._stream import Stream, stream_plan
@@ -257,10 +257,13 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                terms=row_terms(int(v) for v in V[o]))
                     for o in range(g.outputs))
     b = options.interleave
-    tree = readout_tree([len(r.terms) for r in readout]) if options.pipeline > 1 else None
     cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
-    in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.x_delay)
+    acc_operands = len(inv or (1,)) + (1 if pipeline.constant_ahead else 2)
+    group = tree_group(pipeline.stage_adders(acc_operands))
+    tree = (readout_tree([len(r.terms) + (r.bias != 0) for r in readout], group)
+            if options.pipeline > 1 else None)
+    in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.input_levels, group)
                if pipeline.input_ahead else None)
     stream = roms = stall = None
     memories: tuple[Memory, ...] = ()
@@ -268,6 +271,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         stall = stall_plan(
             pipeline=pipeline, stage_bits={st.index: g.n * st.width_out for st in stages},
             acc_bits=g.n * g.QW, input_tree=in_tree, input_width=g.input_product_width,
+            constant_width=g.AW,
             n=g.n, state_width=g.S, ring=g.ring, readout_levels=tree.levels)
         memories = (Memory(name="y_fifo", words=stall.fifo_depth,
                            width=g.outputs * g.OW + 2),)

@@ -9,6 +9,7 @@ entering every cycle.  Layers are numbered 1..k (butterfly stage j), k + 1
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -38,12 +39,32 @@ class Pipeline:
         return self.x_delay > 0
 
     @property
+    def constant_ahead(self) -> bool:
+        """The acc layer's per-row constant (bias and rounding) is added to U x on
+        its way (its last delay register), so acc adds two operands per row
+        instead of three: needs two stages before acc (one for the U x tree)."""
+        return self.x_delay >= 2
+
+    @property
+    def input_levels(self) -> int:
+        """Registered levels the U x tree may use."""
+        return self.x_delay - 1 if self.constant_ahead else self.x_delay
+
+    @property
     def acc_registered(self) -> bool:
         return (self.layers - 1) in self.cuts
 
     def registered(self, stage: int) -> bool:
         """Whether butterfly stage ``stage`` (1-based) has registered outputs."""
         return stage in self.cuts
+
+    def stage_adders(self, acc_operands: int) -> int:
+        """Adders in series in the deepest loop stage: a butterfly layer and the
+        saturation count one, the acc layer ceil(log2 of its operands)."""
+        acc = max(1, math.ceil(math.log2(max(acc_operands, 2))))
+        per_layer = [BUTTERFLY_WEIGHT] * (self.layers - 2) + [acc, SAT_WEIGHT]
+        bounds = (0, *self.cuts, self.layers)
+        return max(sum(per_layer[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
 
     def cut_rank(self, stage: int) -> int:
         """Position of registered butterfly stage ``stage`` among the registered

@@ -1,19 +1,28 @@
 """Trees of registered partial sums: the pipelined readout and the input product.
 
-Level 0 sums the CSD terms of a row in groups of at most ``group``; each later
+Level 0 sums the leaves of a row in groups of at most ``group``; each later
 level sums the previous level's partial sums in groups of ``group``.  Every row
 gets the same number of levels (short rows pass their value through), so all
-rows leave at once.  The readout's last level also adds the output bias.  All
-partial sums are kept at the row's final width: two's complement sums wrap
-modulo 2^W, so an intermediate that overflows still gives the exact final sum.
+rows leave at once.  The leaves are the row's CSD terms, and for the readout
+its output bias as one more leaf, so every partial sum of two operands is one
+adder.  All partial sums are kept at the row's final width: two's complement
+sums wrap modulo 2^W, so an intermediate that overflows still gives the exact
+final sum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Operands per registered partial sum.
+#: Operands per registered partial sum: two adders per level (the usual), or
+#: one (``FAST_GROUP``) when the loop's deepest stage is a single adder, so the
+#: trees are no slower than the loop and no larger than they need to be.
 GROUP = 4
+FAST_GROUP = 2
+
+
+def tree_group(loop_stage_adders: int) -> int:
+    return FAST_GROUP if loop_stage_adders <= 1 else GROUP
 
 Groups = tuple[tuple[int, ...], ...]
 
@@ -49,16 +58,17 @@ def sum_tree(term_counts: list[int], group: int = GROUP) -> SumTree:
     return SumTree(levels=depth, group=group, outputs=padded)
 
 
-def readout_tree(term_counts: list[int]) -> SumTree:
-    """The readout: groups of ``GROUP``, as many levels as the longest row needs."""
-    return sum_tree(term_counts, GROUP)
+def readout_tree(leaf_counts: list[int], group: int = GROUP) -> SumTree:
+    """The readout (leaves: an output's terms, then its bias when non-zero):
+    groups of ``group``, as many levels as the longest row needs.  The readout
+    is outside the recurrence, so its depth costs latency only."""
+    return sum_tree(leaf_counts, group)
 
 
-def input_tree(term_counts: list[int], levels: int) -> SumTree:
+def input_tree(term_counts: list[int], levels: int, group: int = GROUP) -> SumTree:
     """U x spread over at most ``levels`` registered levels (the pipeline stages
-    the beat passes before the acc layer): groups of ``GROUP`` when that is
+    the beat passes before it must be ready): groups of ``group`` when that is
     shallow enough, else the smallest group that fits."""
-    group = GROUP
     while sum_tree(term_counts, group).levels > levels:
         group += 1
     return sum_tree(term_counts, group)

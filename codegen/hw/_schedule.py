@@ -22,7 +22,8 @@ class Schedule:
     ``ticks`` = k*F folded butterfly cycles (0 when unfolded, k = log2 m).
     ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
     ``drain``: cycles after the last beat until its output leaves (pipelined: P - 1
-    plus the readout tree's levels plus the output FIFO's cycle; streaming: the update latency plus n - 1).
+    plus the readout tree's levels plus the output FIFO's cycle; streaming: the
+    update latency plus n - 1).
     A call of B sequences of T steps takes ``first + (T*B - 1)*c + drain + 3``
     cycles; each sequence steps every B*c cycles.
     """

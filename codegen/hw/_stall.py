@@ -57,10 +57,11 @@ def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
 
 
 def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
-               input_tree: SumTree | None, input_width: int, n: int, state_width: int,
-               ring: int, readout_levels: int) -> Stall:
+               input_tree: SumTree | None, input_width: int, constant_width: int, n: int,
+               state_width: int, ring: int, readout_levels: int) -> Stall:
     """The enable groups of a pipelined design: registered butterfly stages
-    (``stage_bits[j]``: bits after stage j), the U x tree levels and delays, the
+    (``stage_bits[j]``: bits after stage j), the U x tree levels and delays (the
+    last one ``constant_width`` bits wide when it adds the acc constant), the
     registered acc layer, each state register of the ring; plus the control."""
     groups = [EnableGroup(name="ctl", bits=0)]
     groups += [EnableGroup(name=f"rec{j}", bits=stage_bits[j])
@@ -70,7 +71,9 @@ def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
             regs = sum(len(levels[level]) for levels in input_tree.outputs)
             groups.append(EnableGroup(name=f"in{level}", bits=regs * input_width))
         for j in range(input_tree.levels + 1, pipeline.x_delay + 1):
-            groups.append(EnableGroup(name=f"xd{j}", bits=n * input_width))
+            wide = pipeline.constant_ahead and j == pipeline.x_delay
+            groups.append(EnableGroup(name=f"xd{j}",
+                                      bits=n * (constant_width if wide else input_width)))
     if pipeline.acc_registered:
         groups.append(EnableGroup(name="acc", bits=acc_bits))
     ring_groups = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width) for b in range(ring))
