@@ -175,19 +175,22 @@ def _structure(design: Design) -> tuple[Part, ...]:
             ops = [(S - 1, 0, False)] * len(out.terms)  # relu(h) >= 0: zero-extended
             rd.sum(ops, g.OW, constant=out.bias != 0)
             continue
-        # the registered tree: each node sums its group (level 0: terms and the bias leaf)
+        # the registered tree: each node sums its group (level 0: terms and the bias
+        # leaf) at the width of its range
         for level, groups in enumerate(tree.outputs[o]):
-            for grp in groups:
+            for gi, grp in enumerate(groups):
+                w = tree.width(o, level, gi, g.OW)
+                rd.reg_bits += w
                 if level == 0:
                     terms = [i for i in grp if i < len(out.terms)]
-                    rd.sum([(S - 1, 0, False)] * len(terms), g.OW,
+                    rd.sum([(S - 1, 0, False)] * len(terms), w,
                            constant=len(terms) < len(grp))
                 elif len(grp) > 1:
-                    rd.sum([(g.OW, 0, True)] * len(grp), g.OW)
+                    rd.sum([(tree.width(o, level - 1, i, g.OW), 0, True) for i in grp], w)
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
-    if design.readout_tree is not None:      # the registered partial-sum tree
-        rd.reg_bits += g.OW * design.readout_tree.registers + 3 * design.readout_tree.levels
+    if tree is not None:                     # the tree's valid, last, final flags
+        rd.reg_bits += 3 * tree.levels
     rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     parts.append(rd)
 
@@ -208,7 +211,7 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
     if design.stall is not None:             # registered enable copies, output FIFO
         st = design.stall
-        top.reg_bits += len(st.groups) + len(st.reset_groups) + 1     # + ho's write enable
+        top.reg_bits += st.copies              # registered enable and reset copies
         top.reg_bits += 2 * st.address_bits + 2 * (st.address_bits + 1)  # pointers, counts
         for mem in design.memories:
             top.memory(mem)

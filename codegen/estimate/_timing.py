@@ -97,8 +97,8 @@ def paths(design: Design) -> tuple[Path, ...]:
         # drives one group's clock enables.
         return (*own,
                 Path(name="enable decision", adders=(), luts=4),
-                Path(name="registered enable to its group", adders=(),
-                     fanout=design.stall.widest_group))
+                Path(name="registered enable to its registers", adders=(),
+                     fanout=design.stall.widest_copy))
     # The datapath stalls as one (input gaps, y backpressure): one enable, computed
     # from the handshakes, reaches every register.
     regs = sum(p.reg_bits for p in structure(design))

@@ -261,7 +261,15 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
     acc_operands = len(inv or (1,)) + (1 if pipeline.constant_ahead else 2)
     group = tree_group(pipeline.stage_adders(acc_operands))
-    tree = (readout_tree([len(r.terms) + (r.bias != 0) for r in readout], group)
+    relu_max = (1 << (g.S - 1)) - 1
+
+    def leaf_ranges(row: ReadoutRow) -> list[tuple[int, int]]:
+        """Values of each readout leaf: +-relu(h) << shift, then the bias."""
+        leaves = [(0, (relu_max << t.shift)) if t.sign > 0 else (-(relu_max << t.shift), 0)
+                  for t in row.terms]
+        return leaves + ([(row.bias, row.bias)] if row.bias else [])
+
+    tree = (readout_tree([leaf_ranges(r) for r in readout], group)
             if options.pipeline > 1 else None)
     in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.input_levels, group)
                if pipeline.input_ahead else None)

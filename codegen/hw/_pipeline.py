@@ -66,11 +66,6 @@ class Pipeline:
         bounds = (0, *self.cuts, self.layers)
         return max(sum(per_layer[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
 
-    def cut_rank(self, stage: int) -> int:
-        """Position of registered butterfly stage ``stage`` among the registered
-        butterfly stages (0 for the first): its bit of the recur module's enables."""
-        return sum(1 for j in self.cuts if j < stage)
-
 
 def max_depth(k: int) -> int:
     return k + 2

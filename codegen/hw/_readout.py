@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model import signed_bits
+
 #: Operands per registered partial sum: two adders per level (the usual), or
 #: one (``FAST_GROUP``) when the loop's deepest stage is a single adder, so the
 #: trees are no slower than the loop and no larger than they need to be.
@@ -33,6 +35,11 @@ class SumTree:
     group: int                  #: operands per partial sum
     #: per row, per level: groups of indices into the previous level (level 0: terms)
     outputs: tuple[tuple[Groups, ...], ...]
+    #: per row, per level, per group: bits of that partial sum (empty: the row's width)
+    widths: tuple[tuple[tuple[int, ...], ...], ...] = ()
+
+    def width(self, row: int, level: int, group: int, default: int) -> int:
+        return self.widths[row][level][group] if self.widths else default
 
     @property
     def registers(self) -> int:
@@ -58,11 +65,22 @@ def sum_tree(term_counts: list[int], group: int = GROUP) -> SumTree:
     return SumTree(levels=depth, group=group, outputs=padded)
 
 
-def readout_tree(leaf_counts: list[int], group: int = GROUP) -> SumTree:
-    """The readout (leaves: an output's terms, then its bias when non-zero):
-    groups of ``group``, as many levels as the longest row needs.  The readout
-    is outside the recurrence, so its depth costs latency only."""
-    return sum_tree(leaf_counts, group)
+def readout_tree(leaf_ranges: list[list[tuple[int, int]]], group: int = GROUP) -> SumTree:
+    """The readout (leaves: an output's terms, then its bias when non-zero, each
+    given by the range of values it takes): groups of ``group``, as many levels as
+    the longest row needs, each partial sum as wide as its range needs (exact, no
+    wrap).  The readout is outside the recurrence, so its depth costs latency only."""
+    tree = sum_tree([len(r) for r in leaf_ranges], group)
+    widths = []
+    for leaves, levels in zip(leaf_ranges, tree.outputs, strict=True):
+        ranges = list(leaves) or [(0, 0)]
+        row = []
+        for level in levels:
+            ranges = [(sum(ranges[i][0] for i in grp), sum(ranges[i][1] for i in grp))
+                      if grp else (0, 0) for grp in level]
+            row.append(tuple(max(2, signed_bits(lo, hi)) for lo, hi in ranges))
+        widths.append(tuple(row))
+    return SumTree(levels=tree.levels, group=group, outputs=tree.outputs, widths=tuple(widths))
 
 
 def input_tree(term_counts: list[int], levels: int, group: int = GROUP) -> SumTree:

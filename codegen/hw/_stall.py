@@ -23,28 +23,80 @@ from dataclasses import dataclass
 from ._pipeline import Pipeline
 from ._readout import SumTree
 
+#: Register bits one enable copy drives at most (rows are split between copies).
+COPY_BITS = 1024
+
 
 @dataclass(frozen=True, kw_only=True)
 class EnableGroup:
-    """Registers that advance on one registered copy of the loop enable."""
+    """Registers that advance on registered copies of the loop enable: ``copies``
+    of them, each driving a contiguous run of the ``rows`` rows."""
 
     name: str
     bits: int
+    rows: int = 1
+
+    @property
+    def copies(self) -> int:
+        return max(1, min(self.rows, -(-self.bits // COPY_BITS)))
+
+    def copy(self, row: int) -> int:
+        """The copy that drives row ``row``."""
+        return row * self.copies // self.rows
+
+    def row_ranges(self) -> tuple[tuple[int, int], ...]:
+        """(first row, last row) of each copy."""
+        out = []
+        for c in range(self.copies):
+            rows = [r for r in range(self.rows) if self.copy(r) == c]
+            out.append((rows[0], rows[-1]))
+        return tuple(out)
+
+    def signals(self, prefix: str = "en") -> tuple[str, ...]:
+        return tuple(f"{prefix}_{self.name}_{c}" for c in range(self.copies))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Stall:
     fifo_depth: int                     #: output FIFO entries (a power of two)
-    groups: tuple[EnableGroup, ...]     #: one registered enable copy each
-    reset_groups: tuple[EnableGroup, ...]   #: state registers with a registered reset copy
+    groups: tuple[EnableGroup, ...]     #: registered enable copies
+    reset_groups: tuple[EnableGroup, ...]   #: state registers with registered reset copies
+    ho: EnableGroup                     #: ho, written when a due beat leaves the loop
 
     @property
     def address_bits(self) -> int:
         return (self.fifo_depth - 1).bit_length()
 
     @property
-    def widest_group(self) -> int:
-        return max((g.bits for g in (*self.groups, *self.reset_groups)), default=0)
+    def copies(self) -> int:
+        """Registered enable and reset copies in all."""
+        return sum(g.copies for g in (*self.groups, *self.reset_groups, self.ho))
+
+    @property
+    def widest_copy(self) -> int:
+        """Register bits behind the most loaded copy."""
+        return max(-(-g.bits // g.copies) for g in (*self.groups, *self.reset_groups, self.ho))
+
+    def group(self, name: str) -> EnableGroup:
+        return next(g for g in self.groups if g.name == name)
+
+    def names(self, module: str) -> list[str]:
+        """The groups whose registers live in ``module`` (recur, input, update)."""
+        prefixes = {"recur": ("rec",), "input": ("in", "xd"), "update": ("acc",)}[module]
+        return [g.name for g in self.groups if g.name.startswith(prefixes)]
+
+    def port(self, names: list[str]) -> tuple[str, ...]:
+        """The enable signals a module gets for its groups ``names``, bit 0 first."""
+        return tuple(s for name in names for s in self.group(name).signals())
+
+    def bit(self, names: list[str], name: str, row: int) -> int:
+        """The bit of :meth:`port` that drives row ``row`` of group ``name``."""
+        offset = 0
+        for other in names:
+            if other == name:
+                return offset + self.group(name).copy(row)
+            offset += self.group(other).copies
+        raise KeyError(name)
 
 
 def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
@@ -64,18 +116,19 @@ def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
     last one ``constant_width`` bits wide when it adds the acc constant), the
     registered acc layer, each state register of the ring; plus the control."""
     groups = [EnableGroup(name="ctl", bits=0)]
-    groups += [EnableGroup(name=f"rec{j}", bits=stage_bits[j])
+    groups += [EnableGroup(name=f"rec{j}", bits=stage_bits[j], rows=n)
                for j in sorted(stage_bits) if pipeline.registered(j)]
     if input_tree is not None:
         for level in range(input_tree.levels):
             regs = sum(len(levels[level]) for levels in input_tree.outputs)
-            groups.append(EnableGroup(name=f"in{level}", bits=regs * input_width))
+            groups.append(EnableGroup(name=f"in{level}", bits=regs * input_width, rows=n))
         for j in range(input_tree.levels + 1, pipeline.x_delay + 1):
             wide = pipeline.constant_ahead and j == pipeline.x_delay
-            groups.append(EnableGroup(name=f"xd{j}",
+            groups.append(EnableGroup(name=f"xd{j}", rows=n,
                                       bits=n * (constant_width if wide else input_width)))
     if pipeline.acc_registered:
-        groups.append(EnableGroup(name="acc", bits=acc_bits))
-    ring_groups = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width) for b in range(ring))
+        groups.append(EnableGroup(name="acc", bits=acc_bits, rows=n))
+    ring = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width, rows=n) for b in range(ring))
     return Stall(fifo_depth=fifo_depth(pipeline.depth, readout_levels),
-                 groups=(*groups, *ring_groups), reset_groups=ring_groups)
+                 groups=(*groups, *ring), reset_groups=ring,
+                 ho=EnableGroup(name="ho", bits=n * (state_width - 1), rows=n))
