@@ -82,30 +82,27 @@ def test_pipeline_cuts_balance_the_loop() -> None:
 
 
 def test_input_tree_fits_the_stages_before_acc() -> None:
-    """U x of a pipelined design: a tree of registered partial sums that ends
-    no later than the acc layer, every term used once, groups no wider than
-    the depth forces."""
+    """U x of a pipelined design: a tree of registered partial sums in groups of
+    the loop's stage depth (two when the deepest stage is one adder, else four),
+    then one register that adds the acc constant; when the loop has fewer stages
+    before acc than that needs, the beat enters that many stages ahead of its
+    state (``pre``), every term used once."""
     import math
 
     ir = random_ir(hidden=16, block_size=16, input_dim=10, outputs=2, seed=4)
     for P in range(2, 7):
         d = describe(ir, EmitOptions(target="verilog", pipeline=P, interleave=P))
-        tree = d.input_tree
-        if not d.pipeline.input_ahead:
-            assert tree is None
-            continue
-        assert tree is not None and 1 <= tree.levels <= d.pipeline.x_delay
-        # with two stages or more, the last one adds the acc constant to U x
-        assert d.pipeline.constant_ahead == (d.pipeline.x_delay >= 2)
-        assert tree.levels <= d.pipeline.x_delay - d.pipeline.constant_ahead
+        tree, p = d.input_tree, d.pipeline
+        assert tree is not None and p.input_ahead and p.constant_ahead
         longest = max(len(r.input_terms) for r in d.update_rows)
 
         def levels(group: int, t: int = longest) -> int:
             return max(1, math.ceil(math.log(t) / math.log(group) - 1e-9))
 
+        assert tree.group == (2 if P == 6 else 4)      # k = 4: P = 6 is one layer per stage
         assert tree.levels == levels(tree.group)
-        if tree.group > 2:   # widened only because a narrower group is too deep
-            assert levels(tree.group - 1) > d.pipeline.input_levels
+        assert p.x_stages == max(p.x_delay, tree.levels + 1)
+        assert p.pre == p.x_stages - p.x_delay
         for row, levels in zip(d.update_rows, tree.outputs, strict=True):
             assert sorted(i for g in levels[0] for i in g) == list(range(len(row.input_terms)))
             assert all(len(g) <= tree.group for lv in levels for g in lv)

@@ -134,12 +134,22 @@ def test_cycles_match_schedule(name: str) -> None:
         # when every loop layer is its own stage and acc is one adder (P = k + 2,
         # k even: no 1/sqrt(2) terms), else groups of four
         group = 2 if (P == k + 2 and k % 2 == 0) else 4
-        count = max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
-                    for row, c in zip(ir.output_weight, ir.output_bias, strict=True))
-        levels = 1
-        while count > group:
-            count, levels = -(-count // group), levels + 1
-        drain += levels + 1                           # + the output FIFO's write
+
+        def levels(count: int) -> int:
+            depth = 1
+            while count > group:
+                count, depth = -(-count // group), depth + 1
+            return depth
+
+        drain += levels(max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
+                            for row, c in zip(ir.output_weight, ir.output_bias, strict=True)))
+        drain += 1                                    # + the output FIFO's write
+        # U x: its tree (same groups) and the register adding the acc constant must
+        # fit the stages before acc (butterfly cuts, from project.json), else the
+        # beat enters that many stages ahead of its state
+        x_delay = sum(1 for j in res.project.options["pipeline_cuts"] if j <= k)
+        u_levels = levels(max(sum(len(csd(int(v))) for v in row) for row in ir.input_weight))
+        drain += max(0, u_levels + 1 - x_delay)
     if opts.get("arch") == "stream":
         lanes = opts.get("lanes", 1)                  # L elements per cycle
         c, first = n // lanes, 1

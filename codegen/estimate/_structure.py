@@ -203,12 +203,12 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
     if design.input_tree is not None:        # U x on its way after its tree
-        after = design.pipeline.x_delay - design.input_tree.levels
+        after = design.pipeline.x_stages - design.input_tree.levels
         if design.pipeline.constant_ahead:   # the last one on the accumulator grid
             top.reg_bits += (after - 1) * n * ipw + n * g.AW
         else:
             top.reg_bits += after * n * ipw
-    top.reg_bits += 4 * (design.pipeline.depth - 1)      # valid, last, group end, due
+    top.reg_bits += 4 * design.pipeline.flag_stages      # valid, last, group end, due
     if design.stall is not None:             # registered enable copies, output FIFO
         st = design.stall
         top.reg_bits += st.copies              # registered enable and reset copies

@@ -9,7 +9,7 @@ modular wrap-around of partial sums never changes the answer (docs/arithmetic.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -29,7 +29,7 @@ from ._network import (
 )
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
-from ._readout import SumTree, input_tree, readout_tree, tree_group
+from ._readout import GROUP, SumTree, input_tree, readout_tree, sum_tree, tree_group
 from ._schedule import Schedule, schedule
 from ._stall import Stall, stall_plan
 from ._stream import Stream, stream_plan
@@ -259,8 +259,15 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     b = options.interleave
     cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
     pipeline = place_cuts(g.k, options.pipeline, cut_bits)
-    acc_operands = len(inv or (1,)) + (1 if pipeline.constant_ahead else 2)
-    group = tree_group(pipeline.stage_adders(acc_operands))
+    if pipeline.depth > 1:
+        # U x and the acc constant arrive as one operand (acc: the 1/sqrt(2) terms
+        # or r, plus that); the U x tree gets as many stages ahead of the loop as
+        # its groups need, so it is no slower than the loop
+        group = tree_group(pipeline.stage_adders(len(inv or (1,)) + 1))
+        need = sum_tree([len(r.input_terms) for r in rows], group).levels + 1
+        pipeline = replace(pipeline, pre=max(0, need - pipeline.x_delay))
+    else:
+        group = GROUP
     relu_max = (1 << (g.S - 1)) - 1
 
     def leaf_ranges(row: ReadoutRow) -> list[tuple[int, int]]:
@@ -322,7 +329,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         readout_tree=tree, input_tree=in_tree,
         roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
-                          pipeline=options.pipeline, stream=stream, n=g.n,
+                          pipeline=options.pipeline + pipeline.pre, stream=stream, n=g.n,
                           readout_stages=tree.levels if tree else 0,
                           output_fifo=stall is not None),
         tb_sequences=-(-options.tb_sequences // b) * b,

@@ -27,28 +27,41 @@ class Pipeline:
     depth: int
     layers: int                 #: k + 2
     cuts: tuple[int, ...]
+    #: stages the beat passes before its state enters the loop (its U x tree
+    #: needs more levels than the loop has stages before acc)
+    pre: int = 0
 
     @property
     def x_delay(self) -> int:
-        """Registers the input beat passes before the acc layer consumes it."""
+        """Registers a beat passes from the loop entry to the acc layer."""
         return sum(1 for j in self.cuts if j <= self.layers - 2)
+
+    @property
+    def x_stages(self) -> int:
+        """Registers the input beat passes before the acc layer consumes it."""
+        return self.pre + self.x_delay
+
+    @property
+    def flag_stages(self) -> int:
+        """Stages a beat's flags (valid, last, group end, due) travel: P - 1 + pre."""
+        return self.depth - 1 + self.pre
 
     @property
     def input_ahead(self) -> bool:
         """U x is computed once per beat before the loop and travels as a vector."""
-        return self.x_delay > 0
+        return self.x_stages > 0
 
     @property
     def constant_ahead(self) -> bool:
         """The acc layer's per-row constant (bias and rounding) is added to U x on
         its way (its last delay register), so acc adds two operands per row
         instead of three: needs two stages before acc (one for the U x tree)."""
-        return self.x_delay >= 2
+        return self.x_stages >= 2
 
     @property
     def input_levels(self) -> int:
         """Registered levels the U x tree may use."""
-        return self.x_delay - 1 if self.constant_ahead else self.x_delay
+        return self.x_stages - 1 if self.constant_ahead else self.x_stages
 
     @property
     def acc_registered(self) -> bool:

@@ -122,13 +122,13 @@ def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
         for level in range(input_tree.levels):
             regs = sum(len(levels[level]) for levels in input_tree.outputs)
             groups.append(EnableGroup(name=f"in{level}", bits=regs * input_width, rows=n))
-        for j in range(input_tree.levels + 1, pipeline.x_delay + 1):
-            wide = pipeline.constant_ahead and j == pipeline.x_delay
+        for j in range(input_tree.levels + 1, pipeline.x_stages + 1):
+            wide = pipeline.constant_ahead and j == pipeline.x_stages
             groups.append(EnableGroup(name=f"xd{j}", rows=n,
                                       bits=n * (constant_width if wide else input_width)))
     if pipeline.acc_registered:
         groups.append(EnableGroup(name="acc", bits=acc_bits, rows=n))
     ring = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width, rows=n) for b in range(ring))
-    return Stall(fifo_depth=fifo_depth(pipeline.depth, readout_levels),
+    return Stall(fifo_depth=fifo_depth(pipeline.flag_stages + 1, readout_levels),
                  groups=(*groups, *ring), reset_groups=ring,
                  ho=EnableGroup(name="ho", bits=n * (state_width - 1), rows=n))
