@@ -31,6 +31,8 @@ GOLDEN_CONFIGS = {
     "n16_block4_f2_b2_last": (
         dict(hidden=16, block_size=4, input_dim=3, outputs=2, readout="last", seed=5),
         {"fold": 2, "interleave": 2}),
+    # pipelined, one layer per stage (k = 3): registered enables, binary trees, FIFO
+    "n8_p5_b6": (dict(hidden=8, input_dim=3, outputs=2, seed=4), {"pipeline": 5, "interleave": 6}),
 }
 
 

@@ -36,6 +36,7 @@ def _manifest(design: Design, *, target: str, sources: list[str], testbench: str
         "options": {"fold": o.fold, "interleave": o.interleave, "part": o.part,
                     "clock_ns": o.clock_ns, "datapath": o.datapath,
                     "pipeline": o.pipeline, "pipeline_cuts": list(design.pipeline.cuts),
+                    "pipeline_pre": design.pipeline.pre,
                     "arch": o.arch, "lanes": o.lanes},
         "tb": {"sequences": design.tb_sequences, "steps": design.tb_steps, "seed": o.tb_seed},
         "interface": {"x_width": g.XW, "x_element_width": g.W, "x_signed": g.x_signed,
