@@ -9,10 +9,12 @@ unchanged (one build per configuration).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import model
@@ -52,8 +54,8 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "n32_binary_p7_b7_sat": (dict(hidden=32, input_dim=2, outputs=3, seed=28,
                                   state_format=SMALL_STATE), {"pipeline": 7, "interleave": 7}),
     # every layer its own stage (even k): one adder per stage, binary trees
-    "n16_p6_b7_binary_trees": (dict(hidden=16, input_dim=4, outputs=3, seed=35),
-                               {"pipeline": 6, "interleave": 7}),
+    "n16_p6_b7_binary_trees": (dict(hidden=16, input_dim=4, outputs=3, seed=35,
+                                    negative_output=1), {"pipeline": 6, "interleave": 7}),
     # streaming: one element per cycle through delay-feedback butterflies
     "n16_binary_stream_b2_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=29,
                                       state_format=SMALL_STATE),
@@ -75,9 +77,26 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 VECTORS = 24
 
 
-def _emit(name: str) -> tuple[Path, model.DeploymentIR]:
-    ir_kw, opts = CONFIGS[name]
+def _ir(name: str) -> model.DeploymentIR:
+    """The configuration's IR; ``negative_output`` makes that output's V row
+    negative powers of two (every CSD digit negative) and its bias zero: the
+    readout tree then sums magnitudes and the result is negated at the end."""
+    ir_kw = dict(CONFIGS[name][0])
+    neg = ir_kw.pop("negative_output", None)
     ir = model.random_ir(**ir_kw)
+    if neg is not None:
+        w = np.array(ir.output_weight)
+        c = np.array(ir.output_bias)
+        mag = np.abs(w[neg])
+        w[neg] = -np.where(mag > 0, 1 << np.floor(np.log2(np.maximum(mag, 1))).astype(int), 0)
+        c[neg] = 0
+        ir = dataclasses.replace(ir, output_weight=w, output_bias=c)
+    return ir
+
+
+def _emit(name: str) -> tuple[Path, model.DeploymentIR]:
+    _, opts = CONFIGS[name]
+    ir = _ir(name)
     files = render(ir, EmitOptions(target="verilog", **opts))
     folder = ROOT / name
     write_project(files, folder)
@@ -129,7 +148,7 @@ def test_cycles_match_schedule(name: str) -> None:
     if P > 1:                                         # + the readout tree's levels, FIFO
         from codegen.hw import csd
 
-        ir = model.random_ir(**ir_kw)
+        ir = _ir(name)
         # a tree over each output's CSD terms and its bias (when non-zero): binary
         # when every loop layer is its own stage and acc is one adder (P = k + 2,
         # k even: no 1/sqrt(2) terms), else groups of four
@@ -171,6 +190,15 @@ def test_saturation_is_exercised(name: str) -> None:
     bit-exact result above covers the saturating path."""
     res, _ = _run(name)
     assert res.results["stream"]["saturated_states"] > 0
+
+
+def test_negated_readout_root_is_exercised() -> None:
+    """An output whose readout leaves are all negative is summed as magnitudes
+    and negated at the end; the bit-exact runs above cover that path."""
+    folder, _ = _emit("n16_p6_b7_binary_trees")
+    assert "the tree holds -y" in (folder / "rtl" / "hadamrnn_readout.v").read_text()
+    res, _ = _run("n16_p6_b7_binary_trees")
+    assert res.results["stream"]["mismatches"] == 0 and res.results["stream"]["checked"] > 0
 
 
 def test_mismatch_is_reported(capsys: pytest.CaptureFixture[str]) -> None:

@@ -187,6 +187,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
                            constant=len(terms) < len(grp))
                 elif len(grp) > 1:
                     rd.sum([(tree.width(o, level - 1, i, g.OW), 0, True) for i in grp], w)
+        if tree.root_sign(o) < 0:            # the root holds -y: one negation
+            rd.add2(1, g.OW)
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
     if tree is not None:                     # the tree's valid, last, final flags

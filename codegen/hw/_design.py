@@ -264,21 +264,22 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         # or r, plus that); the U x tree gets as many stages ahead of the loop as
         # its groups need, so it is no slower than the loop
         group = tree_group(pipeline.stage_adders(len(inv or (1,)) + 1))
-        need = sum_tree([len(r.input_terms) for r in rows], group).levels + 1
+        need = sum_tree([[t.sign for t in r.input_terms] for r in rows], group).levels + 1
         pipeline = replace(pipeline, pre=max(0, need - pipeline.x_delay))
     else:
         group = GROUP
     relu_max = (1 << (g.S - 1)) - 1
 
-    def leaf_ranges(row: ReadoutRow) -> list[tuple[int, int]]:
-        """Values of each readout leaf: +-relu(h) << shift, then the bias."""
-        leaves = [(0, (relu_max << t.shift)) if t.sign > 0 else (-(relu_max << t.shift), 0)
-                  for t in row.terms]
-        return leaves + ([(row.bias, row.bias)] if row.bias else [])
+    def leaves(row: ReadoutRow) -> list[tuple[int, int]]:
+        """(sign, largest magnitude) of each readout leaf: relu(h) << shift, then
+        the bias (sign +1, its own value)."""
+        return ([(t.sign, relu_max << t.shift) for t in row.terms]
+                + ([(1, row.bias)] if row.bias else []))
 
-    tree = (readout_tree([leaf_ranges(r) for r in readout], group)
+    tree = (readout_tree([leaves(r) for r in readout], group)
             if options.pipeline > 1 else None)
-    in_tree = (input_tree([len(r.input_terms) for r in rows], pipeline.input_levels, group)
+    in_tree = (input_tree([[t.sign for t in r.input_terms] for r in rows],
+                          pipeline.input_levels, group)
                if pipeline.input_ahead else None)
     stream = roms = stall = None
     memories: tuple[Memory, ...] = ()

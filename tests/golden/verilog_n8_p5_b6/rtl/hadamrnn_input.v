@@ -21,51 +21,51 @@ module hadamrnn_input (
     wire signed [7:0] x_2 = x[23:16];
     wire signed [12:0] xe_2 = {{5{x_2[7]}}, x_2};
     reg  signed [12:0] ut0_0_0;
-    always @(posedge ap_clk) if (en[0]) ut0_0_0 <= -xe_0 + (xe_1 <<< 1);
+    always @(posedge ap_clk) if (en[0]) ut0_0_0 <= (xe_1 <<< 1) - xe_0;
     reg  signed [12:0] ut0_1_0;
     always @(posedge ap_clk) if (en[1]) ut0_1_0 <= ut0_0_0;
     reg  signed [35:0] ud0_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud0_3 <= ({{23{ut0_1_0[12]}}, ut0_1_0} <<< 18) + 36'sd20905984;
     assign ux[35:0] = ud0_3;
     reg  signed [12:0] ut1_0_0;
-    always @(posedge ap_clk) if (en[0]) ut1_0_0 <= -(xe_0 <<< 1) + (xe_1 <<< 1) + xe_2 + (xe_2 <<< 2);
+    always @(posedge ap_clk) if (en[0]) ut1_0_0 <= (xe_1 <<< 1) + xe_2 + (xe_2 <<< 2) - (xe_0 <<< 1);
     reg  signed [12:0] ut1_1_0;
     always @(posedge ap_clk) if (en[1]) ut1_1_0 <= ut1_0_0;
     reg  signed [35:0] ud1_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud1_3 <= ({{23{ut1_1_0[12]}}, ut1_1_0} <<< 18) + 36'sd13041664;
     assign ux[71:36] = ud1_3;
     reg  signed [12:0] ut2_0_0;
-    always @(posedge ap_clk) if (en[0]) ut2_0_0 <= xe_0 - xe_2 + (xe_2 <<< 2);
+    always @(posedge ap_clk) if (en[0]) ut2_0_0 <= xe_0 + (xe_2 <<< 2) - xe_2;
     reg  signed [12:0] ut2_1_0;
     always @(posedge ap_clk) if (en[1]) ut2_1_0 <= ut2_0_0;
     reg  signed [35:0] ud2_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud2_3 <= ({{23{ut2_1_0[12]}}, ut2_1_0} <<< 18) - 36'sd21430272;
     assign ux[107:72] = ud2_3;
     reg  signed [12:0] ut3_0_0;
-    always @(posedge ap_clk) if (en[0]) ut3_0_0 <= -(xe_0 <<< 1) + (xe_0 <<< 3) - (xe_1 <<< 2) + xe_2;
+    always @(posedge ap_clk) if (en[0]) ut3_0_0 <= (xe_0 <<< 3) + xe_2 - (xe_0 <<< 1) - (xe_1 <<< 2);
     reg  signed [12:0] ut3_1_0;
     always @(posedge ap_clk) if (en[1]) ut3_1_0 <= ut3_0_0;
     reg  signed [35:0] ud3_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud3_3 <= ({{23{ut3_1_0[12]}}, ut3_1_0} <<< 18) + 36'sd18284544;
     assign ux[143:108] = ud3_3;
     reg  signed [12:0] ut4_0_0;
-    always @(posedge ap_clk) if (en[0]) ut4_0_0 <= -(xe_0 <<< 1) - (xe_1 <<< 1) + (xe_1 <<< 3) + xe_2;
+    always @(posedge ap_clk) if (en[0]) ut4_0_0 <= (xe_1 <<< 3) + xe_2 - (xe_0 <<< 1) - (xe_1 <<< 1);
     reg  signed [12:0] ut4_0_1;
-    always @(posedge ap_clk) if (en[0]) ut4_0_1 <= -(xe_2 <<< 3);
+    always @(posedge ap_clk) if (en[0]) ut4_0_1 <= (xe_2 <<< 3);
     reg  signed [12:0] ut4_1_0;
-    always @(posedge ap_clk) if (en[1]) ut4_1_0 <= ut4_0_0 + ut4_0_1;
+    always @(posedge ap_clk) if (en[1]) ut4_1_0 <= ut4_0_0 - ut4_0_1;
     reg  signed [35:0] ud4_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud4_3 <= ({{23{ut4_1_0[12]}}, ut4_1_0} <<< 18) + 36'sd2686976;
     assign ux[179:144] = ud4_3;
     reg  signed [12:0] ut5_0_0;
-    always @(posedge ap_clk) if (en[0]) ut5_0_0 <= -(xe_1 <<< 1) + (xe_1 <<< 3) - xe_2;
+    always @(posedge ap_clk) if (en[0]) ut5_0_0 <= (xe_1 <<< 3) - (xe_1 <<< 1) - xe_2;
     reg  signed [12:0] ut5_1_0;
     always @(posedge ap_clk) if (en[1]) ut5_1_0 <= ut5_0_0;
     reg  signed [35:0] ud5_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud5_3 <= ({{23{ut5_1_0[12]}}, ut5_1_0} <<< 18) - 36'sd20774912;
     assign ux[215:180] = ud5_3;
     reg  signed [12:0] ut6_0_0;
-    always @(posedge ap_clk) if (en[0]) ut6_0_0 <= -xe_0 - (xe_0 <<< 2) + (xe_1 <<< 2) - xe_2;
+    always @(posedge ap_clk) if (en[0]) ut6_0_0 <= (xe_1 <<< 2) - xe_0 - (xe_0 <<< 2) - xe_2;
     reg  signed [12:0] ut6_0_1;
     always @(posedge ap_clk) if (en[0]) ut6_0_1 <= (xe_2 <<< 3);
     reg  signed [12:0] ut6_1_0;
@@ -74,11 +74,11 @@ module hadamrnn_input (
     always @(posedge ap_clk) if (en[2]) ud6_3 <= ({{23{ut6_1_0[12]}}, ut6_1_0} <<< 18) + 36'sd10944512;
     assign ux[251:216] = ud6_3;
     reg  signed [12:0] ut7_0_0;
-    always @(posedge ap_clk) if (en[0]) ut7_0_0 <= -xe_0 + (xe_0 <<< 3) - (xe_1 <<< 1) + (xe_1 <<< 3);
+    always @(posedge ap_clk) if (en[0]) ut7_0_0 <= (xe_0 <<< 3) + (xe_1 <<< 3) - xe_0 - (xe_1 <<< 1);
     reg  signed [12:0] ut7_0_1;
-    always @(posedge ap_clk) if (en[0]) ut7_0_1 <= -(xe_2 <<< 1);
+    always @(posedge ap_clk) if (en[0]) ut7_0_1 <= (xe_2 <<< 1);
     reg  signed [12:0] ut7_1_0;
-    always @(posedge ap_clk) if (en[1]) ut7_1_0 <= ut7_0_0 + ut7_0_1;
+    always @(posedge ap_clk) if (en[1]) ut7_1_0 <= ut7_0_0 - ut7_0_1;
     reg  signed [35:0] ud7_3;   // U x on the accumulator grid, plus the constant
     always @(posedge ap_clk) if (en[2]) ud7_3 <= ({{23{ut7_1_0[12]}}, ut7_1_0} <<< 18) - 36'sd2686976;
     assign ux[287:252] = ud7_3;

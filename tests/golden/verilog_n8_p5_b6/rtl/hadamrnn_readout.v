@@ -22,17 +22,17 @@ module hadamrnn_readout (
     // leaf; each partial sum is as wide as the range of its leaves (exact, no wrap)
     reg  signed [18:0] rt0_0_0;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs0_0 = -(rl_1 <<< 1) - rl_2 + (rl_2 <<< 3) - rl_3;
+    wire signed [21:0] rs0_0 = (rl_2 <<< 3) - (rl_1 <<< 1) - rl_2 - rl_3;
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt0_0_0 <= rs0_0[18:0];
     reg  signed [19:0] rt0_0_1;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs0_1 = -(rl_3 <<< 2) - rl_4 + (rl_4 <<< 3) - (rl_5 <<< 2);
+    wire signed [21:0] rs0_1 = (rl_4 <<< 3) - (rl_3 <<< 2) - rl_4 - (rl_5 <<< 2);
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt0_0_1 <= rs0_1[19:0];
     reg  signed [19:0] rt0_0_2;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs0_2 = rl_6 + (rl_6 <<< 2) - rl_7 + (rl_7 <<< 3);
+    wire signed [21:0] rs0_2 = rl_6 + (rl_6 <<< 2) + (rl_7 <<< 3) - rl_7;
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt0_0_2 <= rs0_2[19:0];
     reg  signed [13:0] rt0_0_3;
@@ -45,17 +45,17 @@ module hadamrnn_readout (
     assign y[21:0] = {{1{rt0_1_0[20]}}, rt0_1_0};
     reg  signed [19:0] rt1_0_0;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs1_0 = (rl_0 <<< 1) - (rl_0 <<< 3) - (rl_1 <<< 1) + (rl_1 <<< 3);
+    wire signed [21:0] rs1_0 = (rl_0 <<< 1) + (rl_1 <<< 3) - (rl_0 <<< 3) - (rl_1 <<< 1);
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt1_0_0 <= rs1_0[19:0];
     reg  signed [19:0] rt1_0_1;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs1_1 = rl_2 - (rl_2 <<< 3) - (rl_3 <<< 1) + (rl_5 <<< 2);
+    wire signed [21:0] rs1_1 = rl_2 + (rl_5 <<< 2) - (rl_2 <<< 3) - (rl_3 <<< 1);
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt1_0_1 <= rs1_1[19:0];
     reg  signed [18:0] rt1_0_2;
     /* verilator lint_off UNUSEDSIGNAL */  // the bits above the range of the leaves
-    wire signed [21:0] rs1_2 = rl_7 - (rl_7 <<< 3) + 22'sd6168;
+    wire signed [21:0] rs1_2 = rl_7 + 22'sd6168 - (rl_7 <<< 3);
     /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge ap_clk) rt1_0_2 <= rs1_2[18:0];
     reg  signed [20:0] rt1_1_0;
