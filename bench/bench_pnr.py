@@ -280,11 +280,15 @@ def main() -> int:
                     help="write docs/pareto_n<N>_pnr.png from the stored runs, no runs")
     ap.add_argument("--fit", action="store_true",
                     help="write tests/baselines/fmax_pnr.json and refit the clock model")
+    ap.add_argument("--table", action="store_true", help="print the stored rows, no runs")
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     if args.plot:
         plot(stored, args.plot, ROOT / "docs" / f"pareto_n{args.plot}_pnr.png")
+        return 0
+    if args.table:
+        table(stored)
         return 0
     if args.fit:
         rows = calibration_rows(stored)
