@@ -221,9 +221,21 @@ def fit(rows: list[dict[str, object]]) -> None:
               f"{100 * (est - meas) / meas:+.1f} % |")
 
 
+def comb_cells(f: dict[str, object]) -> int:
+    """Placed logic cells of a run: nextpnr's TRELLIS_COMB (ECP5: LUT4s and the
+    two halves of every CCU2C carry cell) or ICESTORM_LC (iCE40); Yosys's LUT4
+    count alone misses the adders that map to carry cells."""
+    util = f.get("utilization") or {}
+    for kind in ("TRELLIS_COMB", "ICESTORM_LC"):
+        if kind in util:  # type: ignore[operator]
+            return int(util[kind]["used"])  # type: ignore[index]
+    return int(f["synth"]["lut"])  # type: ignore[index]
+
+
 def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
-    """Measured LUT4 against measured steps/s (post-route ECP5 clock / cycles per
-    beat) of every placed-and-routed design of hidden size ``n``, front marked."""
+    """Measured logic cells against measured steps/s (post-route ECP5 clock /
+    cycles per beat) of every placed-and-routed design of hidden size ``n``,
+    front marked."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -242,7 +254,7 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
         label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
                  f"P={cfg.pipeline}" if cfg.pipeline > 1 else f"F={cfg.fold}")
-        pts.append((int(f["synth"]["lut"]), rate, f"{label} B={cfg.interleave}",
+        pts.append((comb_cells(f), rate, f"{label} B={cfg.interleave}",
                     float(f["fmax_mhz"])))
     if not pts:
         return
@@ -262,7 +274,7 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("time steps per second at the post-route clock (nextpnr-ecp5)")
-    ax.set_ylabel("LUT4 (Yosys synth_ecp5)")
+    ax.set_ylabel("logic cells: LUT4 + carry halves (nextpnr-ecp5)")
     ax.set_title(f"n = {n}: every point placed and routed on an LFE5U-85F", fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
@@ -314,9 +326,9 @@ def main() -> int:
 
 
 def table(stored: dict[str, dict[str, object]]) -> None:
-    print("| design | arch | n | P | F | L | B | cycles/step | family | LUT (LUT4) | carry | FF "
-          "| RAM | DSP | Fmax MHz | M steps/s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| design | arch | n | P | F | L | B | cycles/step | family | LUT (LUT4) | carry | "
+          "placed cells | FF | RAM | DSP | Fmax MHz | M steps/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for cfg in CONFIGS:
         r = stored.get(cfg.name)
         if not r:
@@ -330,15 +342,16 @@ def table(stored: dict[str, dict[str, object]]) -> None:
                     f"{r['fold']} | {r.get('lanes', 1)} | {r['interleave']} | "
                     f"{r['cycles_per_step']} | {family} |")
             if "error" in f:
-                print(f"{head} failed: {f['error'][:80]} |||||||")
+                print(f"{head} failed: {f['error'][:80]} ||||||||")
                 continue
             s = f["synth"] if "synth" in f else f
             ram = s.get("ebr4k") or s.get("bram36") or 0
             ram = f"{ram} + {s['lutram']} LUTRAM" if s.get("lutram") else ram
             fmax = f.get("fmax_mhz")
             rate = f"{float(fmax) / int(r['cycles_per_step']):.2f}" if fmax else "-"
-            print(f"{head} {s['lut']} | {s['carry']} | {s['ff']} | {ram} | {s['dsp']} | "
-                  f"{fmax or '-'} | {rate} |")
+            placed = comb_cells(f) if "utilization" in f else "-"
+            print(f"{head} {s['lut']} | {s['carry']} | {placed} | {s['ff']} | {ram} | "
+                  f"{s['dsp']} | {fmax or '-'} | {rate} |")
 
 
 if __name__ == "__main__":
