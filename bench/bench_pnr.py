@@ -78,7 +78,7 @@ class Config:
 
 
 CONFIGS: tuple[Config, ...] = (
-    Config(name="n16_p1", n=16, m=16),
+    Config(name="n16_p1", n=16, m=16, families=("ecp5", "xc7")),
     Config(name="n16_p3_b3", n=16, m=16, pipeline=3, interleave=3, families=("ecp5", "xc7")),
     Config(name="n16_p6_b6", n=16, m=16, pipeline=6, interleave=6, families=("ecp5", "xc7")),
     Config(name="n32_p1", n=32, m=32),
