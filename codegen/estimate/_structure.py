@@ -172,7 +172,9 @@ def _structure(design: Design) -> tuple[Part, ...]:
     for o, out in enumerate(design.readout_rows):
         v_digits += len(out.terms)
         if tree is None:
-            ops = [(S - 1, 0, False)] * len(out.terms)  # relu(h) >= 0: zero-extended
+            # relu(h) >= 0 is zero-extended; a subtracted one enters as its
+            # complement, which fills every bit above its shift
+            ops = [(S - 1, t.shift, t.sign < 0) for t in out.terms]
             rd.sum(ops, g.OW, constant=out.bias != 0)
             continue
         # the registered tree: each node sums its group (level 0: terms and the bias

@@ -65,7 +65,7 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row has a global enable above 1,000 registers since the
     # pipelined designs register their enable copies, so it keeps the value fitted
     # when one did (n = 64, P = 8 on the earlier RTL, docs/estimates.md)
-    "ecp5": DelayModel(t0=1.2988, t_adder=1.269, t_bit=0.0443, t_lut=1.1804, size=0.1975,
+    "ecp5": DelayModel(t0=1.5018, t_adder=1.2293, t_bit=0.0347, t_lut=1.1598, size=0.2082,
                        t_fanout=3.384),
 }
 ICE40_SCALE = 3.211
