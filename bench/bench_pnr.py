@@ -99,6 +99,11 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n64_stream_l16_b3", n=64, m=64, arch="stream", lanes=16, interleave=3,
            held_out=True),
     Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
+    # one more interleaved sequence than stages: the ring gets a second state
+    # register, so the loop's write (after saturation) and read (into the
+    # butterflies) are different registers the placer can put apart
+    Config(name="n64_p8_b9", n=64, m=64, pipeline=8, interleave=9),
+    Config(name="n16_p6_b7", n=16, m=16, pipeline=6, interleave=7),
     Config(name="n64_p1", n=64, m=64),
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
     Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,
