@@ -65,7 +65,7 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row has a global enable above 1,000 registers since the
     # pipelined designs register their enable copies, so it keeps the value fitted
     # when one did (n = 64, P = 8 on the earlier RTL, docs/estimates.md)
-    "ecp5": DelayModel(t0=1.5018, t_adder=1.2293, t_bit=0.0347, t_lut=1.1598, size=0.2082,
+    "ecp5": DelayModel(t0=0.3481, t_adder=1.28, t_bit=0.0228, t_lut=0.9464, size=0.2969,
                        t_fanout=3.384),
 }
 ICE40_SCALE = 3.211
@@ -95,10 +95,12 @@ def paths(design: Design) -> tuple[Path, ...]:
 
     own = _stream_paths(design) if design.streaming else _parallel_paths(design)
     if design.stall is not None:
-        # Pipelined: the enable is decided a cycle ahead from next-state values (a
-        # few LUT levels among a handful of control registers, never on a measured
-        # critical path), and each registered copy drives at most 1,024 registers.
+        # Pipelined: the enable is decided a cycle ahead from next-state values
+        # (the FIFO and credit counters, about four LUT levels) into every
+        # registered copy, spread over the die (critical on n = 64, P = 8, B = 9:
+        # 2.3 ns logic, 9.8 ns routing); each copy drives at most 1,024 registers.
         return (*own,
+                Path(name="enable decision to its copies", adders=(), luts=4),
                 Path(name="registered enable to its registers", adders=(),
                      fanout=design.stall.widest_copy))
     # The datapath stalls as one (input gaps, y backpressure): one enable, computed
