@@ -138,19 +138,16 @@ def _structure(design: Design) -> tuple[Part, ...]:
     # ---- hadamrnn_update: acc_i = +-r_i (x inv_sqrt2 as CSD) + U x + const; saturate
     upd = Part(name="update")
     u_digits = 0
-    ahead = design.pipeline.input_ahead      # U x computed before the loop
+    # pipelined: U x and the constant are computed ahead and arrive as one operand
+    folded = design.pipeline.constant_ahead
     ipw = g.input_product_width
     for row in design.update_rows:
         ops = [(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms]
-        folded = design.pipeline.constant_ahead   # the constant rides with U x
         if folded:
             ops += [(g.AW, 0, True)] if (row.input_terms or row.constant) else []
             upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
             if row.constant:
                 upd.add2(1, g.AW)                    # U x + constant, on its way
-        elif ahead:
-            ops += [(ipw, g.shift_in, True)] if row.input_terms else []
-            upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
         else:
             ops += [(g.W, t.shift + g.shift_in, g.x_signed) for t in row.input_terms]
         u_digits += len(row.input_terms)
@@ -207,11 +204,9 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += 8 + (2 * g.BW if B > 1 else 0)
     top.reg_bits += g.ticks.bit_length() if g.ticks else 0
     if design.input_tree is not None:        # U x on its way after its tree
+        # the last one holds U x plus the constant on the accumulator grid
         after = design.pipeline.x_stages - design.input_tree.levels
-        if design.pipeline.constant_ahead:   # the last one on the accumulator grid
-            top.reg_bits += (after - 1) * n * ipw + n * g.AW
-        else:
-            top.reg_bits += after * n * ipw
+        top.reg_bits += (after - 1) * n * ipw + n * g.AW
     top.reg_bits += 4 * design.pipeline.flag_stages      # valid, last, group end, due
     if design.stall is not None:             # registered enable copies, output FIFO
         st = design.stall

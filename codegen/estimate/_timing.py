@@ -114,8 +114,7 @@ def _acc_operands(design: Design, row_terms: int) -> int:
     rec = len(design.recurrent_terms)
     if design.pipeline.constant_ahead:      # U x + constant arrive as one operand
         return rec + 1
-    ins = (1 if row_terms else 0) if design.pipeline.input_ahead else row_terms
-    return rec + ins + 1   # + bias and rounding constant
+    return rec + row_terms + 1              # + bias and rounding constant
 
 
 def _parallel_paths(design: Design) -> tuple[Path, ...]:
@@ -142,8 +141,7 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     if design.input_tree is not None:
         out.append(Path(name="input product level",
                         adders=_sum(design.input_tree.group, g.input_product_width)))
-        if design.pipeline.constant_ahead:
-            out.append(Path(name="input constant", adders=(g.AW,)))
+        out.append(Path(name="input constant", adders=(g.AW,)))
     longest = max((len(r.terms) for r in design.readout_rows), default=0)
     if design.readout_tree is not None:
         # relu is applied before ho (from the update's rounded sum), the bias

@@ -266,6 +266,9 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         group = tree_group(pipeline.stage_adders(len(inv or (1,)) + 1))
         need = sum_tree([[t.sign for t in r.input_terms] for r in rows], group).levels + 1
         pipeline = replace(pipeline, pre=max(0, need - pipeline.x_delay))
+        # the templates and the estimator rely on it: a pipelined design always
+        # computes U x and the constant ahead
+        assert pipeline.constant_ahead
     else:
         group = GROUP
     relu_max = (1 << (g.S - 1)) - 1

@@ -11,9 +11,10 @@ path.  Instead:
   while fewer than ``fifo_depth`` outputs are committed (fired and not yet
   taken from the FIFO), so the FIFO cannot overflow;
 * whether the loop advances in cycle t is a function of registers only, so it
-  is computed from their next-state values one edge earlier and registered,
-  one copy per :class:`EnableGroup` (a pipeline layer of registers), each copy
-  driving only its group's clock enables.
+  is computed from their next-state values one edge earlier and registered in
+  copies: per :class:`EnableGroup` (a pipeline layer of registers), one copy
+  per run of rows holding at most ``COPY_BITS`` register bits, each copy
+  driving only those rows' clock enables.
 """
 
 from __future__ import annotations
