@@ -52,12 +52,14 @@ class Config:
     fold: int = 1
     arch: str = "parallel"
     lanes: int = 1
+    arith: str = "csd"
     d: int = 10
     outputs: int = 9
     seed: int = 1
     ir_path: str | None = None     #: a committed IR instead of a random one
     families: tuple[str, ...] = ("ecp5",)
     held_out: bool = False         #: not used to fit the clock model, only to check it
+    timeout_s: float = 3600.0      #: per Yosys / nextpnr run
 
     def ir(self):  # type: ignore[no-untyped-def]
         if self.ir_path:
@@ -74,7 +76,8 @@ class Config:
 
     def options(self) -> EmitOptions:
         return EmitOptions(target="verilog", pipeline=self.pipeline, arch=self.arch,  # type: ignore[arg-type]
-                           interleave=self.interleave, fold=self.fold, lanes=self.lanes)
+                           interleave=self.interleave, fold=self.fold, lanes=self.lanes,
+                           arith=self.arith)  # type: ignore[arg-type]
 
 
 CONFIGS: tuple[Config, ...] = (
@@ -110,6 +113,23 @@ CONFIGS: tuple[Config, ...] = (
            ir_path="examples/copy200", families=("ice40", "ecp5", "xc7")),
     Config(name="copy200_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
            ir_path="examples/copy200", families=("ecp5", "xc7")),
+    # the copy-task model trained with the 8-bit 1/sqrt(2) (examples/copy200_f8), one
+    # step per cycle over nine interleaved sequences: the PYNQ-Z2 target (xc7 LUT)
+    Config(name="copy200_f8_p9_b9", n=128, m=128, pipeline=9, interleave=9,
+           ir_path="examples/copy200_f8", families=("xc7",), timeout_s=7200.0),
+    # --arith da: da4ml adder graphs for the readout and x 1/sqrt(2)
+    Config(name="copy200_f8_p9_b9_da", n=128, m=128, pipeline=9, interleave=9,
+           arith="da", ir_path="examples/copy200_f8", families=("xc7",),
+           timeout_s=7200.0),
+    Config(name="copy200_f8_p1_da", n=128, m=128, arith="da",
+           ir_path="examples/copy200_f8", families=("xc7",), timeout_s=7200.0),
+    Config(name="n16_p1_da", n=16, m=16, arith="da", families=("ecp5", "xc7")),
+    Config(name="n16_p6_b6_da", n=16, m=16, pipeline=6, interleave=6, arith="da",
+           families=("ecp5", "xc7")),
+    Config(name="n32_p7_b7_da", n=32, m=32, pipeline=7, interleave=7, arith="da",
+           families=("ecp5", "xc7")),
+    Config(name="n32_p1_da", n=32, m=32, arith="da", held_out=True),
+    Config(name="n64_p8_b8_da", n=64, m=64, pipeline=8, interleave=8, arith="da"),
 )
 
 
@@ -138,18 +158,20 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
         print(f"#   {family} ...", file=sys.stderr, flush=True)
         if family == "xc7":
             syn = synthesize(sources, top=project["top"], family="xc7",
-                             workdir=folder / "xc7")
+                             workdir=folder / "xc7", timeout_s=cfg.timeout_s)
             row["xc7"] = syn.to_json()
             continue
         try:
             res = place_route(sources, top=project["top"], family=family, part=parts[family],
-                              workdir=folder / family, clock_ns=5.0)
+                              workdir=folder / family, clock_ns=5.0,
+                              timeout_s=cfg.timeout_s)
             row[family] = res.to_json()
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded, not fatal
             row[family] = {"error": " ".join(str(exc).split())}
     row["wall_s"] = round(float(row.get("wall_s", 0.0)) + time.perf_counter() - start, 1)  # type: ignore[arg-type]
     est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
-                   interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch, lanes=cfg.lanes)
+                   interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch, lanes=cfg.lanes,
+                   arith=cfg.arith)
     row["estimate_xc7"] = {"lut": est.lut, "ff": est.ff}
     return row
 
@@ -174,7 +196,8 @@ def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, obj
         xc7 = r.get("xc7")  # type: ignore[union-attr]
         rows.append({"name": cfg.name, "ir": cfg.ir_spec(), "key": r["key"],  # type: ignore[index]
                      "options": {"pipeline": cfg.pipeline, "interleave": cfg.interleave,
-                                 "fold": cfg.fold, "arch": cfg.arch, "lanes": cfg.lanes},
+                                 "fold": cfg.fold, "arch": cfg.arch, "lanes": cfg.lanes,
+                                 "arith": cfg.arith},
                      "held_out": cfg.held_out, "ecp5_fmax_mhz": ecp5["fmax_mhz"],
                      "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None,
                      "xc7": ({"lut": xc7["lut"], "ff": xc7["ff"]}
@@ -193,7 +216,7 @@ def fit(rows: list[dict[str, object]]) -> None:
         design = describe(cfg.ir(), cfg.options())
         lut = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
                        interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch,
-                       lanes=cfg.lanes).lut
+                       lanes=cfg.lanes, arith=cfg.arith).lut
         data.append((row, paths(design), lut))
     fitting = [d for d in data if not d[0]["held_out"]]
 

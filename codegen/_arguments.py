@@ -6,7 +6,7 @@ import argparse
 
 from model import positive_int
 
-from .hw import DATAPATHS
+from .hw import ARITHS, DATAPATHS
 
 
 def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
@@ -23,5 +23,9 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
                         "through delay-feedback butterflies (n cycles per step)")
     p.add_argument("--lanes", type=positive_int, default=1,
                    help="L: elements per cycle of --arch stream (a power of two, 1 .. n/2)")
+    p.add_argument("--arith", choices=ARITHS, default="csd",
+                   help="csd: each constant product as its own CSD shift-add terms; da: "
+                        "da4ml adder graphs (the readout shares sums between outputs, "
+                        "x 1/sqrt(2) is a minimal adder chain); parallel Verilog designs")
     p.add_argument("--datapath", choices=DATAPATHS, default="hadamard",
                    help="'dense' builds the recurrent product as a dense +-1 matrix (baseline)")

@@ -52,6 +52,15 @@ def sext(name: str, width: int, to: int) -> str:
     return f"{{{{{to - width}{{{name}[{width - 1}]}}}}, {name}}}"
 
 
+def fit(name: str, width: int, to: int) -> str:
+    """Operand ``name`` (``width``-bit signed) at exactly ``to`` bits: sign-extended,
+    or its low ``to`` bits (a sum whose result fits ``to`` bits is exact modulo
+    2^to, so the bits above never matter)."""
+    if to >= width:
+        return sext(name, width, to)
+    return f"{name}[{to - 1}:0]"
+
+
 def zext(name: str, width: int, to: int) -> str:
     """Operand ``name`` (``width``-bit unsigned) zero-extended to ``to`` bits."""
     if to == width:
@@ -75,7 +84,8 @@ def vhex(value: int, width: int) -> str:
 
 FILTERS = {
     "cpp_int": cpp_int, "cpp_list": cpp_list, "neg": cpp_neg, "addop": cpp_addop,
-    "shl": cpp_shl, "vlit": vlit, "vhex": vhex, "sext": sext, "zext": zext, "sshift": sshift,
+    "shl": cpp_shl, "vlit": vlit, "vhex": vhex, "sext": sext, "fit": fit, "zext": zext,
+    "sshift": sshift,
 }
 
 

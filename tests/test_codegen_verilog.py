@@ -33,6 +33,9 @@ GOLDEN_CONFIGS = {
         {"fold": 2, "interleave": 2}),
     # pipelined, one layer per stage (k = 3): registered enables, binary trees, FIFO
     "n8_p5_b6": (dict(hidden=8, input_dim=3, outputs=2, seed=4), {"pipeline": 5, "interleave": 6}),
+    # da4ml adder graphs: the shared readout (staged) and the x 1/sqrt(2) chain
+    "n8_p5_b6_da": (dict(hidden=8, input_dim=3, outputs=3, seed=4),
+                    {"pipeline": 5, "interleave": 6, "arith": "da"}),
 }
 
 

@@ -56,6 +56,18 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # every layer its own stage (even k): one adder per stage, binary trees
     "n16_p6_b7_binary_trees": (dict(hidden=16, input_dim=4, outputs=3, seed=35,
                                     negative_output=1), {"pipeline": 6, "interleave": 7}),
+    # da4ml adder graphs (--arith da): shared readout sums, x 1/sqrt(2) as a chain;
+    # combinational (P = 1) and staged with delays (two adders per stage, or one)
+    "n8_f1_b1_da_sat": (dict(hidden=8, input_dim=3, outputs=4, seed=36,
+                             state_format=SMALL_STATE), {"arith": "da"}),
+    "n32_p7_b8_da": (dict(hidden=32, input_dim=3, outputs=5, seed=37, negative_output=2),
+                     {"pipeline": 7, "interleave": 8, "arith": "da"}),
+    # k = 3: the x 1/sqrt(2) chain its own registered layer, every layer a stage
+    "n8_p6_b6_da": (dict(hidden=8, input_dim=3, outputs=2, seed=39),
+                    {"pipeline": 6, "interleave": 6, "arith": "da"}),
+    # every layer its own stage (k = 4): one adder per readout stage
+    "n16_p6_b6_da_last": (dict(hidden=16, input_dim=2, outputs=3, readout="last", seed=38),
+                          {"pipeline": 6, "interleave": 6, "arith": "da"}),
     # streaming: one element per cycle through delay-feedback butterflies
     "n16_binary_stream_b2_sat": (dict(hidden=16, input_dim=3, outputs=2, seed=29,
                                       state_format=SMALL_STATE),
@@ -160,13 +172,26 @@ def test_cycles_match_schedule(name: str) -> None:
                 count, depth = -(-count // group), depth + 1
             return depth
 
-        drain += levels(max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
-                            for row, c in zip(ir.output_weight, ir.output_bias, strict=True)))
+        if opts.get("arith") == "da":
+            # da4ml's graph over the used relu(h) inputs, cut into stages of one
+            # adder (binary-tree case) or two, then the output register
+            from codegen.hw._cmvm import solve
+
+            V = np.asarray(ir.output_weight)
+            relu_max = (1 << (ir.state_format.width - 1)) - 1
+            depth = solve(V[:, np.any(V != 0, axis=0)], (0, relu_max)).max_depth
+            drain += -(-depth // (1 if group == 2 else 2)) + 1
+        else:
+            drain += levels(max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
+                                for row, c in zip(ir.output_weight, ir.output_bias,
+                                                  strict=True)))
         drain += 1                                    # + the output FIFO's write
         # U x: its tree (same groups) and the register adding the acc constant must
         # fit the stages before acc (butterfly cuts, from project.json), else the
         # beat enters that many stages ahead of its state
-        x_delay = sum(1 for j in res.project.options["pipeline_cuts"] if j <= k)
+        # (--arith da at odd k: x 1/sqrt(2) is a layer of its own, k + 1, also before acc)
+        before_acc = k + (1 if opts.get("arith") == "da" and k % 2 else 0)
+        x_delay = sum(1 for j in res.project.options["pipeline_cuts"] if j <= before_acc)
         u_levels = levels(max(sum(len(csd(int(v))) for v in row) for row in ir.input_weight))
         drain += max(0, u_levels + 1 - x_delay)
     if opts.get("arch") == "stream":

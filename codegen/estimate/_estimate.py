@@ -249,10 +249,11 @@ def estimate(
     pipeline: int = 1,
     arch: str = "parallel",
     lanes: int = 1,
+    arith: str = "csd",
 ) -> Estimate:
     """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
     options = EmitOptions(target="verilog", fold=fold, interleave=interleave, arch=arch,  # type: ignore[arg-type]
-                          lanes=lanes,
+                          lanes=lanes, arith=arith,  # type: ignore[arg-type]
                           part=board.part, clock_ns=clock_ns, pipeline=pipeline,
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:

@@ -141,8 +141,14 @@ def _structure(design: Design) -> tuple[Part, ...]:
     # pipelined: U x and the constant are computed ahead and arrive as one operand
     folded = design.pipeline.constant_ahead
     ipw = g.input_product_width
+    pg = design.product_graph
     for row in design.update_rows:
         ops = [(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms]
+        if pg is not None:
+            # r x inv_sqrt2 as an adder chain, then one operand of the acc sum
+            for nd in pg.nodes:
+                upd.add2(1, nd.adder_bits)
+            ops = [(g.AW, 0, True)]
         if folded:
             ops += [(g.AW, 0, True)] if (row.input_terms or row.constant) else []
             upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
@@ -157,8 +163,14 @@ def _structure(design: Design) -> tuple[Part, ...]:
     upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
     if design.pipeline.acc_registered:
         upd.reg_bits += n * g.QW             # the kept accumulator bits, registered
+    if design.pipeline.product_registered:
+        upd.reg_bits += n * g.AW             # r x inv_sqrt2, registered
     inv = len(design.inv_sqrt2_terms)
-    upd.detail = (f"{u_digits} U digits{', inv_sqrt2 ' + str(inv) + ' digits' if inv else ''}"
+    if pg is not None:
+        inv_text = f", inv_sqrt2 as {len(pg.nodes)} adders (da4ml)"
+    else:
+        inv_text = f", inv_sqrt2 {inv} digits" if inv else ""
+    upd.detail = (f"{u_digits} U digits{inv_text}"
                   f", {n} rows at {g.AW} b, saturate at {g.SW} b")
     parts.append(upd)
 
@@ -166,7 +178,18 @@ def _structure(design: Design) -> tuple[Part, ...]:
     rd = Part(name="readout")
     v_digits = 0
     tree = design.readout_tree
-    for o, out in enumerate(design.readout_rows):
+    graph = design.readout_graph
+    if graph is not None:
+        # da4ml's adder graph: each node one two-input adder over the bits where
+        # both operands can be non-zero; the outputs add their bias (or subtract)
+        for nd in graph.graph.nodes:
+            rd.add2(1, nd.adder_bits)
+        for out, o in zip(design.readout_rows, graph.graph.outputs, strict=True):
+            if o.value >= 0 and (out.bias != 0 or o.sign < 0):
+                rd.add2(1, g.OW)
+        if design.pipelined:
+            rd.reg_bits += graph.register_bits + g.outputs * g.OW
+    for o, out in enumerate(design.readout_rows if graph is None else ()):
         v_digits += len(out.terms)
         if tree is None:
             # relu(h) >= 0 is zero-extended; a subtracted one enters as its
@@ -190,9 +213,12 @@ def _structure(design: Design) -> tuple[Part, ...]:
             rd.add2(1, g.OW)
     used = len(design.used_states)
     rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
-    if tree is not None:                     # the tree's valid, last, final flags
-        rd.reg_bits += 3 * tree.levels
+    rd.reg_bits += 3 * design.readout_levels  # the tree's valid, last, final flags
     rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
+    if graph is not None:
+        rd.detail = (f"da4ml graph: {len(graph.graph.nodes)} adders for "
+                     f"{sum(len(r.terms) for r in design.readout_rows)} V digits, "
+                     f"{g.outputs} outputs at {g.OW} b, {used} relu")
     parts.append(rd)
 
     # ---- hadamrnn_top: x register, B state registers, ho, control
@@ -215,7 +241,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
         for mem in design.memories:
             top.memory(mem)
     top.unread_bits += (g.d - len(design.used_inputs)) * g.W + (n - used) * S
-    top.state_bits += g.ring * n * S         # clear on start / x_last, shift between slots
+    if design.stall is None:                 # clear on start / x_last, shift between slots
+        top.state_bits += g.ring * n * S     # (pipelined: the flip-flops' synchronous reset)
     top.detail = f"{B} x {n} x {S} b state, ho {n} x {S} b, x {g.d} x {g.W} b, control"
     parts.append(top)
     return tuple(parts)

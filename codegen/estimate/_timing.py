@@ -121,7 +121,15 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     g = design.geometry
     out: list[Path] = []
     terms = max((len(r.input_terms) for r in design.update_rows), default=0)
-    acc = _sum(_acc_operands(design, terms), g.AW)
+    pg = design.product_graph
+    chain: tuple[int, ...] = ()
+    if pg is None:
+        acc = _sum(_acc_operands(design, terms), g.AW)
+    else:   # the product's adder chain, then the sum of it and the other operands
+        chain = (max(nd.width for nd in pg.nodes),) * pg.max_depth
+        acc = _sum(_acc_operands(design, terms) - len(design.recurrent_terms) + 1, g.AW)
+        if not design.pipeline.product:       # no layer of its own: the chain leads acc
+            acc, chain = chain + acc, ()
     sat = (g.SW,)     # the comparison against the bound
     if g.dense:      # r as one dense sum per row, then acc and saturation
         out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=2))
@@ -131,7 +139,8 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
                         luts=1 + max(1, math.ceil(math.log2(g.fold)))))
         out.append(Path(name="update", adders=(*acc, *sat), luts=2))
     else:
-        layers = [*((s.width_out,) for s in design.stages), acc, sat]
+        layers = [*((s.width_out,) for s in design.stages), *([chain] if chain else []), acc,
+                  sat]
         bounds = (0, *design.pipeline.cuts, len(layers))
         for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
             adders = tuple(w for lay in layers[a:b] for w in lay)
@@ -143,7 +152,17 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
                         adders=_sum(design.input_tree.group, g.input_product_width)))
         out.append(Path(name="input constant", adders=(g.AW,)))
     longest = max((len(r.terms) for r in design.readout_rows), default=0)
-    if design.readout_tree is not None:
+    graph = design.readout_graph
+    if graph is not None:
+        widest = max((nd.width for nd in graph.graph.nodes), default=g.OW)
+        if design.pipelined:
+            out.append(Path(name="readout stage", adders=(widest,) * graph.adders))
+            out.append(Path(name="output to harness", adders=(), luts=1 + _harness(design)))
+        else:
+            out.append(Path(name="readout to harness",
+                            adders=(widest,) * graph.graph.max_depth + (g.OW,),
+                            luts=1 + _harness(design)))
+    elif design.readout_tree is not None:
         # relu is applied before ho (from the update's rounded sum), the bias
         # is a leaf: each level is one adder
         group = design.readout_tree.group

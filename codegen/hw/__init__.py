@@ -7,6 +7,7 @@ schedule).  The Vitis and Verilog renderers print these records and the
 estimator analyses them; none of them recomputes one.
 """
 
+from ._cmvm import AdderGraph, Staged, stage_graph
 from ._counts import adder_counts, network_adders, sum_adders
 from ._csd import Term, constant_terms, csd, csd_adders, row_terms
 from ._design import (
@@ -33,6 +34,7 @@ from ._network import (
     hadamard_entry,
 )
 from ._options import (
+    ARITHS,
     DATAPATHS,
     DEFAULT_STEPS,
     MAX_INTERLEAVE,
@@ -47,7 +49,8 @@ from ._schedule import CALL_OVERHEAD, Schedule, schedule
 from ._stream import Stream, stream_plan
 
 __all__ = [
-    "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "TOP", "Butterfly",
+    "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "ARITHS", "TOP",
+    "AdderGraph", "Butterfly", "Staged", "stage_graph",
     "Datapath", "DenseRow", "Design", "EmitOptions", "FoldWrite", "FoldedUnit", "Geometry",
     "Memory", "Multiplier", "Pipeline", "ReadoutRow", "Schedule", "Stage", "Stream", "Term",
     "UpdateRow", "delay_words",

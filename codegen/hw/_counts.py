@@ -29,7 +29,12 @@ def adder_counts(design: Design) -> dict[str, int]:
         "recurrent": recurrent,
         "update": sum(sum_adders(rec_terms + len(r.input_terms), r.constant)
                       for r in design.update_rows),
-        "readout": sum(sum_adders(len(r.terms), r.bias) for r in design.readout_rows),
+        "readout": (sum(sum_adders(len(r.terms), r.bias) for r in design.readout_rows)
+                    if design.readout_graph is None else
+                    len(design.readout_graph.graph.nodes) + sum(
+                        1 for r, o in zip(design.readout_rows, design.readout_graph.graph.outputs,
+                                          strict=True)
+                        if o.value >= 0 and (r.bias != 0 or o.sign < 0))),
         "saturation_comparators": 2 * g.n,
         "relu_muxes": len(design.used_states),
         "fold_units": len(design.fold_units),

@@ -16,6 +16,8 @@ import numpy as np
 
 from model import DeploymentIR, datapath_widths
 
+from ._cmvm import AdderGraph, Staged, stage_graph
+from ._cmvm import solve as solve_matrix
 from ._csd import Term, constant_terms, row_terms
 from ._identifiers import sanitize_identifier
 from ._network import (
@@ -29,7 +31,7 @@ from ._network import (
 )
 from ._options import EmitOptions, check_options, sequence_steps
 from ._pipeline import Pipeline, place_cuts
-from ._readout import GROUP, SumTree, input_tree, readout_tree, sum_tree, tree_group
+from ._readout import FAST_GROUP, GROUP, SumTree, input_tree, readout_tree, sum_tree, tree_group
 from ._schedule import Schedule, schedule
 from ._stall import Stall, stall_plan
 from ._stream import Stream, stream_plan
@@ -178,6 +180,12 @@ class Design:
     multipliers: tuple[Multiplier, ...]
     pipeline: Pipeline
     readout_tree: SumTree | None        #: registered readout of the pipelined designs
+    #: ``--arith da``: da4ml's shared adder graph, cut into registered
+    #: stages when pipelined (one stage holding everything when not)
+    readout_graph: Staged | None
+    #: ``--arith da`` at odd log2 m: r x inv_sqrt2 as da4ml's adder chain (one
+    #: input, one output), built once and repeated per row
+    product_graph: AdderGraph | None
     #: U x as registered partial sums over the stages before the acc layer
     #: (pipelined designs whose first cut lies before acc)
     input_tree: SumTree | None
@@ -203,6 +211,15 @@ class Design:
     @property
     def datapath(self) -> str:
         return self.options.datapath
+
+    @property
+    def readout_levels(self) -> int:
+        """Registered levels of the pipelined readout (0 when not pipelined)."""
+        if not self.pipelined:
+            return 0
+        if self.readout_graph is not None:
+            return self.readout_graph.levels
+        return self.readout_tree.levels if self.readout_tree else 0
 
 
 def _geometry(ir: DeploymentIR, options: EmitOptions) -> Geometry:
@@ -246,6 +263,10 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     stages = () if g.dense else butterfly_stages(g.n, g.m, g.S)
     units, writes = folded_network(stages, g.fold) if g.ticks else ((), ())
     inv = constant_terms(ir.inv_sqrt2) if ir.odd_log2 else ()
+    product = None
+    if options.arith == "da" and inv:
+        half = 1 << (g.RW - 1)           # r: the transform's output, RW bits signed
+        product = solve_matrix(np.array([[ir.inv_sqrt2]]), (-half, half - 1))
     U = np.asarray(ir.input_weight)
     V = np.asarray(ir.output_weight)
     rows = []
@@ -257,13 +278,17 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                terms=row_terms(int(v) for v in V[o]))
                     for o in range(g.outputs))
     b = options.interleave
-    cut_bits = [g.n * w for w in g.stage_widths] + [g.n * g.QW, g.n * g.S]
-    pipeline = place_cuts(g.k, options.pipeline, cut_bits)
+    # with x 1/sqrt(2) as an adder chain, that chain is a layer of its own
+    chain = product.max_depth if product and options.pipeline > 1 else 0
+    cut_bits = ([g.n * w for w in g.stage_widths] + ([g.n * g.AW] if chain else [])
+                + [g.n * g.QW, g.n * g.S])
+    pipeline = place_cuts(g.k, options.pipeline, cut_bits, product=chain)
     if pipeline.depth > 1:
         # U x and the acc constant arrive as one operand (acc: the 1/sqrt(2) terms
         # or r, plus that); the U x tree gets as many stages ahead of the loop as
         # its groups need, so it is no slower than the loop
-        group = tree_group(pipeline.stage_adders(len(inv or (1,)) + 1))
+        # (with the product's own layer, acc adds two operands)
+        group = tree_group(pipeline.stage_adders(1 + (1 if chain else len(inv or (1,)))))
         need = sum_tree([[t.sign for t in r.input_terms] for r in rows], group).levels + 1
         pipeline = replace(pipeline, pre=max(0, need - pipeline.x_delay))
         # the templates and the estimator rely on it: a pipelined design always
@@ -279,19 +304,29 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         return ([(t.sign, relu_max << t.shift) for t in row.terms]
                 + ([(1, row.bias)] if row.bias else []))
 
+    graph = None
+    used = [int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))]
+    if options.arith == "da" and used:
+        # graph input i is relu(h) of the i-th used state
+        solved = solve_matrix(V[:, used], (0, relu_max))
+        # per stage: as many adders in series as the loop's deepest stage has
+        graph = stage_graph(solved, 1 if group == FAST_GROUP else 2) \
+            if options.pipeline > 1 else stage_graph(solved, max(solved.max_depth, 1))
     tree = (readout_tree([leaves(r) for r in readout], group)
-            if options.pipeline > 1 else None)
+            if options.pipeline > 1 and graph is None else None)
+    levels = tree.levels if tree else graph.levels if graph and options.pipeline > 1 else 0
     in_tree = (input_tree([[t.sign for t in r.input_terms] for r in rows],
                           pipeline.input_levels, group)
                if pipeline.input_ahead else None)
     stream = roms = stall = None
     memories: tuple[Memory, ...] = ()
-    if tree is not None:        # pipelined: registered enables, readout into a FIFO
+    if options.pipeline > 1:    # pipelined: registered enables, readout into a FIFO
         stall = stall_plan(
             pipeline=pipeline, stage_bits={st.index: g.n * st.width_out for st in stages},
             acc_bits=g.n * g.QW, input_tree=in_tree, input_width=g.input_product_width,
             constant_width=g.AW,
-            n=g.n, state_width=g.S, ring=g.ring, readout_levels=tree.levels)
+            n=g.n, state_width=g.S, ring=g.ring, readout_levels=levels,
+            product_bits=g.n * g.AW)
         memories = (Memory(name="y_fifo", words=stall.fifo_depth,
                            width=g.outputs * g.OW + 2),)
     if options.arch == "stream":
@@ -330,11 +365,11 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream, stall=stall,
-        readout_tree=tree, input_tree=in_tree,
+        readout_tree=tree, readout_graph=graph, product_graph=product, input_tree=in_tree,
         roms=roms or (),
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
                           pipeline=options.pipeline + pipeline.pre, stream=stream, n=g.n,
-                          readout_stages=tree.levels if tree else 0,
+                          readout_stages=levels,
                           output_fifo=stall is not None),
         tb_sequences=-(-options.tb_sequences // b) * b,
         tb_steps=sequence_steps(ir, options.tb_steps))

@@ -13,6 +13,10 @@ Datapath = Literal["hadamard", "dense"]
 DATAPATHS: tuple[str, ...] = ("hadamard", "dense")
 Arch = Literal["parallel", "stream"]
 ARCHS: tuple[str, ...] = ("parallel", "stream")
+Arith = Literal["csd", "da"]
+#: csd: each constant product as its own CSD shift-add terms; da: da4ml adder
+#: graphs (the readout's sums shared between outputs, x 1/sqrt(2) a minimal chain)
+ARITHS: tuple[str, ...] = ("csd", "da")
 MAX_INTERLEAVE = 64
 
 
@@ -29,6 +33,7 @@ class EmitOptions:
     pipeline: int = 1
     arch: Arch = "parallel"
     lanes: int = 1
+    arith: Arith = "csd"
     tb_sequences: int = 16
     tb_steps: int | None = None
     tb_seed: int = 0
@@ -54,18 +59,25 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
         raise FlowError(f"--datapath dense is built unfolded; use --fold 1, got {options.fold}")
     if options.arch not in ARCHS:
         raise FlowError(f"--arch {options.arch!r} is unknown; valid: {', '.join(ARCHS)}")
+    if options.arith not in ARITHS:
+        raise FlowError(f"--arith {options.arith!r} is unknown; valid: "
+                        f"{', '.join(ARITHS)}")
+    if options.arith == "da" and (options.target != "verilog"
+                                          or options.arch != "parallel"):
+        raise FlowError("--arith da applies to the Verilog target's parallel "
+                        "architecture (the streamed datapath reads its weights from ROM)")
     if options.arch == "stream":
         _check_stream(ir, options)
     elif options.lanes != 1:
         raise FlowError("--lanes applies to --arch stream only")
-    depth = max_depth(ir.log2_block)
+    depth = max_depth(ir.log2_block, product=options.arith == "da" and ir.odd_log2)
     if options.pipeline != 1:
         if options.datapath != "hadamard" or options.fold != 1:
             raise FlowError(f"--pipeline {options.pipeline} needs the unfolded hadamard datapath "
                             "(--fold 1, --datapath hadamard)")
         if not 1 <= options.pipeline <= depth:
             raise FlowError(f"--pipeline {options.pipeline} must be in [1, {depth}] "
-                            f"(log2 m + 2 layers for m = {ir.block_size})")
+                            f"({depth} layers for m = {ir.block_size})")
         if options.interleave < options.pipeline:
             raise FlowError(f"--interleave {options.interleave} must be >= --pipeline "
                             f"{options.pipeline}: the loop holds one sequence per stage")

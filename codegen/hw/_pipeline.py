@@ -5,6 +5,9 @@ bias, rounding constant) -> saturate -> h is cut by P - 1 registers into P
 stages; B >= P interleaved sequences (C-slow) keep one step of some sequence
 entering every cycle.  Layers are numbered 1..k (butterfly stage j), k + 1
 (acc) and k + 2 (saturation); a cut j puts a register on layer j's outputs.
+When x 1/sqrt(2) is an adder chain of its own (``--arith da``, k odd) it is
+layer k + 1, before acc (k + 2) and saturation (k + 3), so a cut can separate
+the chain from the acc sum.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class Pipeline:
     #: stages the beat passes before its state enters the loop (its U x tree
     #: needs more levels than the loop has stages before acc)
     pre: int = 0
+    #: adders in series of the x 1/sqrt(2) layer (0: no such layer)
+    product: int = 0
 
     @property
     def x_delay(self) -> int:
@@ -67,6 +72,16 @@ class Pipeline:
     def acc_registered(self) -> bool:
         return (self.layers - 1) in self.cuts
 
+    @property
+    def product_registered(self) -> bool:
+        """Whether the x 1/sqrt(2) layer's outputs are registered."""
+        return self.product > 0 and (self.layers - 2) in self.cuts
+
+    @property
+    def update_registered(self) -> bool:
+        """Whether the update module holds registers (the product's or acc's)."""
+        return self.acc_registered or self.product_registered
+
     def registered(self, stage: int) -> bool:
         """Whether butterfly stage ``stage`` (1-based) has registered outputs."""
         return stage in self.cuts
@@ -75,23 +90,29 @@ class Pipeline:
         """Adders in series in the deepest loop stage: a butterfly layer and the
         saturation count one, the acc layer ceil(log2 of its operands)."""
         acc = max(1, math.ceil(math.log2(max(acc_operands, 2))))
-        per_layer = [BUTTERFLY_WEIGHT] * (self.layers - 2) + [acc, SAT_WEIGHT]
+        butterflies = self.layers - 2 - (1 if self.product else 0)
+        per_layer = ([BUTTERFLY_WEIGHT] * butterflies + ([self.product] if self.product else [])
+                     + [acc, SAT_WEIGHT])
         bounds = (0, *self.cuts, self.layers)
         return max(sum(per_layer[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
 
 
-def max_depth(k: int) -> int:
-    return k + 2
+def max_depth(k: int, product: bool = False) -> int:
+    """Most stages: one per layer (``product``: x 1/sqrt(2) is a layer of its own)."""
+    return k + 2 + (1 if product else 0)
 
 
-def _weights(k: int) -> list[int]:
+def _weights(k: int, product: int) -> list[int]:
+    if product:   # the chain, then acc adds two operands (the product, U x + constant)
+        return [BUTTERFLY_WEIGHT] * k + [product, BUTTERFLY_WEIGHT, SAT_WEIGHT]
     return [BUTTERFLY_WEIGHT] * k + [ACC_WEIGHT, SAT_WEIGHT]
 
 
-def place_cuts(k: int, depth: int, cut_bits: list[int]) -> Pipeline:
+def place_cuts(k: int, depth: int, cut_bits: list[int], product: int = 0) -> Pipeline:
     """The P - 1 cuts that minimise the deepest stage (by layer weight), then the
-    registered bits (``cut_bits[j - 1]``: bits a cut after layer j registers)."""
-    weights = _weights(k)
+    registered bits (``cut_bits[j - 1]``: bits a cut after layer j registers);
+    ``product``: the adders in series of a x 1/sqrt(2) layer before acc."""
+    weights = _weights(k, product)
     layers = len(weights)
     best: tuple[int, int, tuple[int, ...]] | None = None
     for cuts in combinations(range(1, layers), depth - 1):
@@ -102,4 +123,4 @@ def place_cuts(k: int, depth: int, cut_bits: list[int]) -> Pipeline:
         if best is None or key < best:
             best = key
     assert best is not None
-    return Pipeline(depth=depth, layers=layers, cuts=best[2])
+    return Pipeline(depth=depth, layers=layers, cuts=best[2], product=product)

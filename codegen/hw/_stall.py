@@ -83,7 +83,7 @@ class Stall:
 
     def names(self, module: str) -> list[str]:
         """The groups whose registers live in ``module`` (recur, input, update)."""
-        prefixes = {"recur": ("rec",), "input": ("in", "xd"), "update": ("acc",)}[module]
+        prefixes = {"recur": ("rec",), "input": ("in", "xd"), "update": ("prod", "acc")}[module]
         return [g.name for g in self.groups if g.name.startswith(prefixes)]
 
     def port(self, names: list[str]) -> tuple[str, ...]:
@@ -111,11 +111,13 @@ def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
 
 def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
                input_tree: SumTree | None, input_width: int, constant_width: int, n: int,
-               state_width: int, ring: int, readout_levels: int) -> Stall:
+               state_width: int, ring: int, readout_levels: int,
+               product_bits: int = 0) -> Stall:
     """The enable groups of a pipelined design: registered butterfly stages
     (``stage_bits[j]``: bits after stage j), the U x tree levels and delays (the
     last one ``constant_width`` bits wide when it adds the acc constant), the
-    registered acc layer, each state register of the ring; plus the control."""
+    registered x 1/sqrt(2) layer (``product_bits``) and acc layer, each state
+    register of the ring; plus the control."""
     groups = [EnableGroup(name="ctl", bits=0)]
     groups += [EnableGroup(name=f"rec{j}", bits=stage_bits[j], rows=n)
                for j in sorted(stage_bits) if pipeline.registered(j)]
@@ -127,6 +129,8 @@ def stall_plan(*, pipeline: Pipeline, stage_bits: dict[int, int], acc_bits: int,
             wide = pipeline.constant_ahead and j == pipeline.x_stages
             groups.append(EnableGroup(name=f"xd{j}", rows=n,
                                       bits=n * (constant_width if wide else input_width)))
+    if pipeline.product_registered:
+        groups.append(EnableGroup(name="prod", bits=product_bits, rows=n))
     if pipeline.acc_registered:
         groups.append(EnableGroup(name="acc", bits=acc_bits, rows=n))
     ring = tuple(EnableGroup(name=f"hq{b}", bits=n * state_width, rows=n) for b in range(ring))

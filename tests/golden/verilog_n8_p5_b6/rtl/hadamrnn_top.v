@@ -4,8 +4,8 @@
 // hadamard datapath.  ap_ctrl_hs block control; AXI-Stream x in, y out.
 // One call processes B sequences (beats round-robin) until the last one's TLAST.
 // Cycles per beat without stalls: 1 (docs/schedule.md).
-// Stalls: the loop advances (fire) only on a registered decision, one copy per
-// register group; the readout tree never stalls and fills a 16-entry output FIFO,
+// Stalls: the loop advances (fire) only on a registered decision, copied per
+// register group and per run of rows within it; the readout tree never stalls and fills a 16-entry output FIFO,
 // and a beat whose output is due enters only while fewer than 16 outputs are owed.
 `default_nettype none
 module hadamrnn_top (
@@ -58,7 +58,7 @@ module hadamrnn_top (
     reg  en_hq1_0;   // 128 register bit(s)
     reg  ho_we_ho_0;   // fire, with a due beat leaving the loop
     reg  rs_hq0_0;   // registered reset of hq_0
-    reg  rs_hq1_0;   // registered reset of hq_1
+    reg  rs_hq1_0;   // registered reset of hq_1 (and its clear)
     wire fire = en_ctl_0;
     // output FIFO: {output final, output last, y}
     reg  [45:0] yq [0:15];
@@ -83,7 +83,7 @@ module hadamrnn_top (
     wire run_group_end = (run_slot == 3'd5);
     wire out_due       = 1'b1;
     // the beat leaving the loop (stage 4)
-    wire ev = pv[3], el = pl[3], eg = pg[3];
+    wire el = pl[3], eg = pg[3];
     wire [45:0] y_head = yq[rp];
     wire y_valid = (fcnt != 5'd0);
     wire x_hs  = x_TVALID && x_TREADY;
@@ -101,6 +101,10 @@ module hadamrnn_top (
     // advance: a beat is waiting (or bubbles drain the loop after the call's last
     // beat), and a beat with an output due has a FIFO entry left for it
     wire fire_n   = (x_full_n || (closed_n && (|pv_n))) && (!(x_full_n && due_n) || !owed_n[4]);
+    // the ring's back slot is cleared (a flip-flop's synchronous reset, no logic on
+    // its data) when the beat leaving the loop is a bubble or its sequence's last step
+    wire el_n     = fire ? pl[2] : el;
+    wire clear_n  = !ap_rst_n || (fire_n && !(pv_n[3] && !el_n));
 
     assign x_TREADY = (st == ST_RUN) && !closed && (!x_full || fire);
     assign ap_idle  = (st == ST_IDLE);
@@ -126,7 +130,7 @@ module hadamrnn_top (
     wire ho_we_n = ap_rst_n && fire_n && pv_n[3] && pd_n[3];
     (* keep *) always @(posedge ap_clk) ho_we_ho_0 <= ho_we_n;
     (* keep *) always @(posedge ap_clk) rs_hq0_0 <= !ap_rst_n;
-    (* keep *) always @(posedge ap_clk) rs_hq1_0 <= !ap_rst_n;
+    (* keep *) always @(posedge ap_clk) rs_hq1_0 <= clear_n;
 
     // the state ring: slot 0 enters the loop, the beat leaving it writes the back
     // (0 after a sequence's last step, so the ring is all zero between calls)
@@ -135,7 +139,7 @@ module hadamrnn_top (
         else if (en_hq0_0) hq_0[127:0] <= hq_1[127:0];
     always @(posedge ap_clk)
         if (rs_hq1_0) hq_1[127:0] <= 128'd0;
-        else if (en_hq1_0) hq_1[127:0] <= (ev && !el) ? hn[127:0] : 128'd0;
+        else if (en_hq1_0) hq_1[127:0] <= hn[127:0];
     always @(posedge ap_clk) if (ho_we_ho_0) ho[119:0] <= hr[119:0];
 
     // output FIFO storage (no reset: entries are read only when written)

@@ -1,0 +1,241 @@
+"""Constant products as adder graphs: da4ml's constant matrix-vector solution.
+
+``y = V x`` with a constant integer matrix ``V`` needs one adder per CSD digit
+when every output sums its own digits.  da4ml (the distributed-arithmetic
+backend of hls4ml) finds sums that several outputs share and builds ``V x``
+from two-input adders, often half as many (the readout); for a single constant
+it finds a short adder chain (x 1/sqrt(2): 3 adders for 181, not 4).  Its solution is a list of
+operations on fixed-point buffers; here it becomes a graph of integer nodes,
+each ``(a << sa) +/- (b << sb)`` with non-negative shifts, so the RTL never
+sees a fraction.  The graph's linear map is recomputed from its nodes and must
+equal ``V`` entry by entry before anything is rendered from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from model import FlowError, signed_bits
+
+
+@dataclass(frozen=True, kw_only=True)
+class Node:
+    """``(a << sa) + (b << sb)``, or minus when ``sub``; ``a`` and ``b`` index the
+    graph's values: inputs first, then nodes."""
+
+    a: int
+    b: int
+    sa: int
+    sb: int
+    sub: bool
+    lo: int                     #: the node's range
+    hi: int
+    depth: int                  #: adders on its longest path from an input
+
+    @property
+    def width(self) -> int:
+        return max(2, signed_bits(self.lo, self.hi))
+
+    @property
+    def adder_bits(self) -> int:
+        """Bits of the node's carry chain: below the larger shift only one operand
+        has bits, which pass through, unless that one is subtracted."""
+        low = max(self.sa, self.sb) if not self.sub or self.sb >= self.sa else self.sb
+        return max(1, self.width - low)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    """``sign * (value << shift)`` (``shift < 0``: an exact right shift); value -1: zero."""
+
+    value: int
+    shift: int
+    sign: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class AdderGraph:
+    inputs: int
+    input_range: tuple[int, int]
+    nodes: tuple[Node, ...]
+    outputs: tuple[Output, ...]
+
+    def depth(self, value: int) -> int:
+        return 0 if value < self.inputs else self.nodes[value - self.inputs].depth
+
+    def range(self, value: int) -> tuple[int, int]:
+        if value < self.inputs:
+            return self.input_range
+        nd = self.nodes[value - self.inputs]
+        return nd.lo, nd.hi
+
+    def width(self, value: int) -> int:
+        """Bits of ``value`` as a signed number (an input's top bit is then 0)."""
+        lo, hi = self.range(value)
+        return max(2, signed_bits(lo, hi))
+
+    @property
+    def max_depth(self) -> int:
+        return max((self.depth(o.value) for o in self.outputs if o.value >= 0), default=0)
+
+    def evaluate(self, x: list[int]) -> list[int]:
+        """The outputs for integer inputs ``x`` (Python integers, exact)."""
+        vals = [int(v) for v in x]
+        for nd in self.nodes:
+            a, b = vals[nd.a] << nd.sa, vals[nd.b] << nd.sb
+            vals.append(a - b if nd.sub else a + b)
+        return [0 if o.value < 0 else o.sign * (vals[o.value] << o.shift if o.shift >= 0
+                                                 else vals[o.value] >> -o.shift)
+                for o in self.outputs]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Staged:
+    """The graph cut into registered stages of at most ``adders`` adders each (the
+    pipelined readout).  Stage 0 is the input register; a node computed in stage
+    ``s`` is registered at its end and delayed to every later stage that reads
+    it; the outputs (their shift, sign and constant) are the last stage."""
+
+    graph: AdderGraph
+    adders: int
+    stage: tuple[int, ...]      #: per value (inputs: 0)
+    last_use: tuple[int, ...]   #: per value: the last stage reading it (0: none)
+
+    @property
+    def levels(self) -> int:
+        """Registered levels after the input register: the node stages, then the
+        output register."""
+        return max(self.stage, default=0) + 1
+
+    def source(self, value: int, stage: int) -> tuple[int, int]:
+        """Where stage ``stage`` reads ``value``: (value, delay register index) with
+        index 0 for the combinational node itself (same stage) or the input."""
+        own = self.stage[value]
+        return value, stage - own if stage > own else 0
+
+    @property
+    def register_bits(self) -> int:
+        g = self.graph
+        return sum(g.width(v) * self.delays(v) for v in range(len(self.stage)))
+
+    def delays(self, value: int) -> int:
+        """Registers holding ``value`` for later stages (an input's first one is
+        the input register itself)."""
+        return max(0, self.last_use[value] - max(self.stage[value], 1))
+
+
+def stage_graph(graph: AdderGraph, adders: int) -> Staged:
+    values = graph.inputs + len(graph.nodes)
+    stage = [0] * graph.inputs + [math.ceil(nd.depth / adders) for nd in graph.nodes]
+    out_stage = max(stage, default=0) + 1
+    last = [0] * values
+    for j, nd in enumerate(graph.nodes):
+        s = stage[graph.inputs + j]
+        last[nd.a] = max(last[nd.a], s)
+        last[nd.b] = max(last[nd.b], s)
+    for o in graph.outputs:
+        if o.value >= 0:
+            last[o.value] = out_stage
+    return Staged(graph=graph, adders=adders, stage=tuple(stage), last_use=tuple(last))
+
+
+def _node(a: tuple[int, int, int], b: tuple[int, int, int], subtract: bool, shift: int,
+          ranges: list[tuple[int, int]], depths: list[int], nodes: list[Node],
+          inputs: int) -> tuple[int, int, int]:
+    """One da4ml add/sub of ``a +/- b * 2^shift``, each a (graph value, exponent,
+    sign): appends the node, returns the result's (value, exponent, sign)."""
+    (va, ea, ga), (vb, eb, gb) = a, b
+    if va < 0 or vb < 0:
+        raise FlowError("da4ml's adder graph adds a constant zero; use --arith csd")
+    eb += shift
+    e = min(ea, eb)
+    t = (-1 if subtract else 1) * gb
+    # s_a * A + t * B with A, B >= their own sign: first operand positive
+    sign = ga
+    sub = (t * ga) < 0
+    sa, sb = ea - e, eb - e
+    (alo, ahi), (blo, bhi) = ranges[va], ranges[vb]
+    blo, bhi = blo << sb, bhi << sb
+    alo, ahi = alo << sa, ahi << sa
+    lo, hi = (alo - bhi, ahi - blo) if sub else (alo + blo, ahi + bhi)
+    depth = 1 + max(depths[va], depths[vb])
+    nodes.append(Node(a=va, b=vb, sa=sa, sb=sb, sub=sub, lo=lo, hi=hi, depth=depth))
+    ranges.append((lo, hi))
+    depths.append(depth)
+    return inputs + len(nodes) - 1, e, sign
+
+
+def _check(graph: AdderGraph, matrix: np.ndarray) -> None:
+    """The graph's linear map, from its nodes, must be ``matrix`` exactly."""
+    n = graph.inputs
+    coef: list[list[int]] = [[1 if j == i else 0 for j in range(n)] for i in range(n)]
+    for nd in graph.nodes:
+        a = [c << nd.sa for c in coef[nd.a]]
+        b = [c << nd.sb for c in coef[nd.b]]
+        coef.append([p - q if nd.sub else p + q for p, q in zip(a, b, strict=True)])
+    for r, o in enumerate(graph.outputs):
+        want = [int(v) for v in matrix[r]]
+        if o.value < 0:
+            got = [0] * n
+        elif o.shift >= 0:
+            got = [o.sign * (c << o.shift) for c in coef[o.value]]
+        else:
+            got = [o.sign * c / (1 << -o.shift) for c in coef[o.value]]
+        if got != want:
+            raise FlowError(f"da4ml's adder graph for the readout differs from V in row {r}; "
+                            "use --arith csd")
+
+
+def solve(matrix: np.ndarray, input_range: tuple[int, int]) -> AdderGraph:
+    """The adder graph of ``matrix @ x`` (``matrix``: outputs x inputs, integers) for
+    inputs in ``input_range``."""
+    return _solve(tuple(tuple(int(v) for v in row) for row in np.asarray(matrix)),
+                  (int(input_range[0]), int(input_range[1])))
+
+
+@lru_cache(maxsize=32)
+def _solve(rows: tuple[tuple[int, ...], ...], input_range: tuple[int, int]) -> AdderGraph:
+    try:
+        from da4ml.cmvm import solve as da_solve
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise FlowError("--arith da needs da4ml (pip install -e .)") from exc
+    matrix = np.array(rows, dtype=np.int64)
+    outs, n = matrix.shape
+    lo, hi = input_range
+    kernel = np.ascontiguousarray(matrix.T, dtype=np.float32)   # x @ kernel, C order
+    pipe = da_solve(kernel, qintervals=[(float(lo), float(hi), 1.0)] * n)
+    ranges = [input_range] * n
+    depths = [0] * n
+    nodes: list[Node] = []
+    # (graph value, exponent, sign) of each entering value of the current solution
+    entering = [(i, 0, 1) for i in range(n)]
+    for sol in pipe.solutions:
+        buf: list[tuple[int, int, int]] = []
+        for op in sol.ops:
+            if op.opcode == -1:
+                v, e, g = entering[op.id0]
+                buf.append((v, e + int(sol.inp_shifts[op.id0]), g))
+            elif op.opcode in (0, 1):
+                buf.append(_node(buf[op.id0], buf[op.id1], op.opcode == 1, int(op.data),
+                                 ranges, depths, nodes, n))
+            else:
+                raise FlowError(f"da4ml returned operation {op.opcode}, not an add; "
+                                "use --arith csd")
+        entering = []
+        for idx, shift, neg in zip(sol.out_idxs, sol.out_shifts, sol.out_negs, strict=True):
+            if idx < 0:
+                entering.append((-1, 0, 1))
+                continue
+            v, e, g = buf[idx]
+            entering.append((v, e + int(shift), -g if neg else g))
+    outputs = tuple(Output(value=-1, shift=0, sign=1) if v < 0 else
+                    Output(value=v, shift=e, sign=g) for v, e, g in entering)
+    graph = AdderGraph(inputs=n, input_range=input_range, nodes=tuple(nodes), outputs=outputs)
+    if len(outputs) != outs:
+        raise FlowError("da4ml's readout graph has the wrong number of outputs")
+    _check(graph, matrix)
+    return graph
