@@ -6,6 +6,7 @@
     .venv/bin/python bench/bench_pnr.py --only n16_p1,n16_p6
     .venv/bin/python bench/bench_pnr.py --fit           # refit the clock model, no runs
     .venv/bin/python bench/bench_pnr.py --plot 64       # docs/pareto_n64_pnr.png, no runs
+    .venv/bin/python bench/bench_pnr.py --plot 128      # copy model: docs/pareto_n128_xc7.png
 
 Each finished row is merged into the results file as it is on disk, so two runs
 with different ``--only`` lists may share it; ``BENCH_PNR_RESULTS=FILE`` sends
@@ -117,6 +118,11 @@ CONFIGS: tuple[Config, ...] = (
     # step per cycle over nine interleaved sequences: the PYNQ-Z2 target (xc7 LUT)
     Config(name="copy200_f8_p9_b9", n=128, m=128, pipeline=9, interleave=9,
            ir_path="examples/copy200_f8", families=("xc7",), timeout_s=7200.0),
+    # its smallest points (the streaming form), on the same IR
+    Config(name="copy200_f8_stream_b2", n=128, m=128, arch="stream", interleave=2,
+           ir_path="examples/copy200_f8", families=("xc7",)),
+    Config(name="copy200_f8_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
+           ir_path="examples/copy200_f8", families=("xc7",)),
     # --arith da: da4ml adder graphs for the readout and x 1/sqrt(2)
     Config(name="copy200_f8_p9_b9_da", n=128, m=128, pipeline=9, interleave=9,
            arith="da", ir_path="examples/copy200_f8", families=("xc7",),
@@ -282,7 +288,8 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
         label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
                  f"P={cfg.pipeline}" if cfg.pipeline > 1 else f"F={cfg.fold}")
-        pts.append((comb_cells(f), rate, f"{label} B={cfg.interleave}",
+        da = " da" if cfg.arith == "da" else ""
+        pts.append((comb_cells(f), rate, f"{label} B={cfg.interleave}{da}",
                     float(f["fmax_mhz"])))
     if not pts:
         return
@@ -313,6 +320,62 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
     print(f"# plot written to {path}", file=sys.stderr)
 
 
+def plot_copy(stored: dict[str, dict[str, object]], path: Path) -> None:
+    """The n = 128 copy-task model (examples/copy200_f8): the estimator's points
+    (LUT against steps/s at the estimated clock, every architecture) with the
+    Yosys xc7 LUT of each configuration synthesized, at the same steps/s."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from codegen.estimate import arch_points, pareto
+    from model import replacing
+
+    ir = load_ir(ROOT / "examples" / "copy200_f8")
+    b = board("pynq-z2")
+    points = arch_points(ir, board=b)
+    front = pareto(points)
+    fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=120)
+    kinds = (("estimate: parallel, CSD", "tab:blue", lambda e: e.arch == "parallel"
+              and e.arith == "csd"),
+             ("estimate: parallel, --arith da", "tab:orange", lambda e: e.arith == "da"),
+             ("estimate: streaming", "tab:purple", lambda e: e.arch == "stream"))
+    for label, color, test in kinds:
+        sel = [e for e in points if test(e)]
+        ax.scatter([e.timing.steps_per_s for e in sel], [e.lut for e in sel], color=color,
+                   alpha=0.5, zorder=3, label=label)
+    ax.plot([e.timing.steps_per_s for e in front], [e.lut for e in front], color="tab:gray",
+            linestyle="--", zorder=2, label="estimated Pareto front")
+    for cfg in CONFIGS:
+        r = stored.get(cfg.name)
+        x = r.get("xc7") if r else None
+        if cfg.ir_path != "examples/copy200_f8" or not isinstance(x, dict) or "lut" not in x:
+            continue
+        if not measured_on_current_rtl(cfg, r):  # type: ignore[arg-type]
+            continue
+        e = estimate(ir, board=b, pipeline=cfg.pipeline, interleave=cfg.interleave,
+                     arch=cfg.arch, lanes=cfg.lanes, arith=cfg.arith)
+        ax.scatter([e.timing.steps_per_s], [x["lut"]], marker="x", s=70, color="black",
+                   zorder=4)
+        ax.annotate(f"{e.label}: {x['lut']:,} LUT", (e.timing.steps_per_s, x["lut"]),
+                    textcoords="offset points", xytext=(6, -12), fontsize=7)
+    ax.scatter([], [], marker="x", color="black", label="Yosys synth_xilinx LUT (measured)")
+    ax.axhline(b.lut, color="tab:gray", linestyle=":", label=f"{b.name}: {b.lut:,} LUT")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("time steps per second (all sequences, at the estimated xc7 clock)")
+    ax.set_ylabel("LUTs")
+    ax.set_title("copy-task model (n = m = 128, 8-bit 1/sqrt(2)) on the PYNQ-Z2", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    with replacing(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    print(f"# plot written to {path}", file=sys.stderr)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--only", default=None, help="comma-separated configuration names")
@@ -324,6 +387,9 @@ def main() -> int:
     args = ap.parse_args()
     os.environ.setdefault("XDG_CACHE_HOME", str(ROOT / "build" / "cache"))
     stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    if args.plot == 128:
+        plot_copy(stored, ROOT / "docs" / "pareto_n128_xc7.png")
+        return 0
     if args.plot:
         plot(stored, args.plot, ROOT / "docs" / f"pareto_n{args.plot}_pnr.png")
         return 0

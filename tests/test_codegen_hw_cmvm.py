@@ -119,7 +119,8 @@ def test_design_records_graphs_only_when_asked() -> None:
     assert da.schedule.drain - csd.schedule.drain == da.readout_levels - csd.readout_levels
 
 
-@pytest.mark.parametrize("opts", [dict(target="vitis", arith="da"),
+@pytest.mark.parametrize("opts", [dict(target="vitis", arch="stream", interleave=2,
+                                       arith="da"),
                                   dict(target="verilog", arch="stream", interleave=2,
                                        arith="da"),
                                   dict(target="verilog", arith="dsp")])

@@ -58,6 +58,13 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         dict(hidden=128, block_size=128, input_dim=10, outputs=9, seed=1), dict(fold=4)),
     "n32_m8_dense": (
         dict(hidden=32, block_size=8, input_dim=3, outputs=2, seed=26), dict(datapath="dense")),
+    # --arith da: da4ml's shared readout graph and x 1/sqrt(2) chain (k = 5 odd)
+    "n32_m32_da_saturating": (
+        dict(hidden=32, block_size=32, input_dim=3, outputs=5, seed=29,
+             state_format=FixedFormat(width=8, frac=4, signed=True)), dict(arith="da")),
+    "n128_m128_da_f2": (
+        dict(hidden=128, block_size=128, input_dim=10, outputs=9, seed=1),
+        dict(arith="da", fold=2)),
 }
 
 

@@ -11,6 +11,7 @@ from ._estimate import (
     ComponentCost,
     Estimate,
     Timing,
+    arch_points,
     cost,
     estimate,
     estimate_design,
@@ -25,7 +26,8 @@ from ._timing import DELAY_MODELS, DelayModel, Path, critical_path, paths
 __all__ = [
     "COEFFICIENTS", "DELAY_MODELS", "FEATURES", "RESOURCES", "Board", "ComponentCost",
     "DelayModel", "Estimate", "Part", "Path", "critical_path", "paths",
-    "Timing", "add_estimate_parser", "board", "boards", "check_part", "cost", "estimate",
+    "Timing", "add_estimate_parser", "arch_points", "board", "boards", "check_part", "cost",
+    "estimate",
     "estimate_design",
     "features", "memory_blocks", "pareto", "parts", "structure", "sweep",
 ]

@@ -116,6 +116,7 @@ class Estimate:
     pipeline: int
     arch: str
     lanes: int
+    arith: str
     board: Board
     components: tuple[ComponentCost, ...]
     lut: int
@@ -131,9 +132,10 @@ class Estimate:
         """Short name of the micro-architecture point."""
         if self.arch == "stream":
             return f"stream L={self.lanes} B={self.interleave}"
+        da = " da" if self.arith == "da" else ""
         if self.pipeline > 1:
-            return f"P={self.pipeline}"
-        return f"F={self.fold}"
+            return f"P={self.pipeline}{da}"
+        return f"F={self.fold}{da}"
 
     def used(self) -> dict[str, float]:
         return {"lut": self.lut, "ff": self.ff, "bram36": self.bram36, "uram": self.uram,
@@ -165,7 +167,7 @@ class Estimate:
             "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
             "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
             "pipeline": self.pipeline, "arch": self.arch, "lanes": self.lanes,
-            "board": self.board.key, "part": self.board.part,
+            "arith": self.arith, "board": self.board.key, "part": self.board.part,
             "resources": {k: round(v, 2) for k, v in self.used().items()},
             "carry": self.carry,
             "available": self.available(),
@@ -274,7 +276,7 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
         fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
-        lanes=options.lanes, board=board,
+        lanes=options.lanes, arith=options.arith, board=board,
         components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry),
         bram36=memory_blocks(design, board.family),
@@ -305,14 +307,18 @@ def sweep(
 def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
                 steps: int | None = None) -> list[Estimate]:
     """Every micro-architecture at its smallest interleave: each fold factor,
-    each pipeline depth (B = P) and the streaming design at each lane count
+    each pipeline depth (B = P), both with CSD terms and, unfolded, with da4ml's
+    adder graphs (``arith="da"``), and the streaming design at each lane count
     (B = its minimum)."""
     from ..hw import max_depth, stream_plan
 
     points = sweep(ir, board=board, clock_ns=clock_ns, steps=steps)
+    points.append(estimate(ir, board=board, clock_ns=clock_ns, steps=steps, arith="da"))
     if ir.log2_block > 0:
-        points += [estimate(ir, board=board, pipeline=p, interleave=p, clock_ns=clock_ns,
-                            steps=steps) for p in range(2, max_depth(ir.log2_block) + 1)]
+        for arith in ("csd", "da"):
+            top = max_depth(ir.log2_block, product=arith == "da" and ir.odd_log2)
+            points += [estimate(ir, board=board, pipeline=p, interleave=p, clock_ns=clock_ns,
+                                steps=steps, arith=arith) for p in range(2, top + 1)]
     lanes = 1
     while lanes <= max(ir.hidden // 2, 1):
         b = stream_plan(n=ir.hidden, m=ir.block_size, state_width=ir.state_format.width,

@@ -145,8 +145,11 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
     board = points[0].board
     front = pareto(list(points))
     fig, ax = plt.subplots(figsize=(7.2, 4.8), dpi=120)
-    kinds = (("parallel, fold F", "tab:blue", lambda e: e.arch == "parallel" and e.pipeline == 1),
-             ("parallel, pipelined P", "tab:green", lambda e: e.pipeline > 1),
+    kinds = (("parallel, fold F", "tab:blue",
+              lambda e: e.arch == "parallel" and e.pipeline == 1 and e.arith == "csd"),
+             ("parallel, pipelined P", "tab:green", lambda e: e.pipeline > 1 and e.arith == "csd"),
+             ("parallel, da4ml adder graphs (--arith da)", "tab:orange",
+              lambda e: e.arch == "parallel" and e.arith == "da"),
              ("streaming, L lanes", "tab:purple", lambda e: e.arch == "stream"))
     for label, color, test in kinds:
         sel = [e for e in points if test(e)]
@@ -158,7 +161,9 @@ def plot_pareto(points: Sequence[Estimate], path: str | os.PathLike[str],
             markerfacecolor="none", label="Pareto front (circled)")
     # label the front and one point of each fold / pipeline family (they cluster)
     shown = {*map(id, front)}
-    for test in (lambda e: e.pipeline > 1, lambda e: e.arch == "parallel" and e.fold > 1):
+    for test in (lambda e: e.pipeline > 1 and e.arith == "csd",
+                 lambda e: e.pipeline > 1 and e.arith == "da",
+                 lambda e: e.arch == "parallel" and e.fold > 1):
         family = [e for e in points if test(e)]
         if family:
             shown.add(id(max(family, key=lambda e: e.timing.steps_per_s)))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from model import FlowError
 
 from ..hw import (
+    AdderGraph,
     DenseRow,
     Design,
     Geometry,
@@ -106,6 +107,11 @@ class VitisContext:
     roms: tuple[Rom, ...] = ()
     recurrent_terms: tuple[Term, ...] = ()   #: lowest shift first (the identity when k is even)
     used_inputs: tuple[int, ...] = ()
+    # ``--arith da``: da4ml's adder graphs (graph input i of the readout is
+    # relu(h) of used_states[i]); None: CSD shift-add terms
+    readout_graph: AdderGraph | None = None
+    product_graph: AdderGraph | None = None
+    used_states: tuple[int, ...] = ()
 
 
 def build_context(design: Design) -> VitisContext:
@@ -151,4 +157,6 @@ def build_context(design: Design) -> VitisContext:
         tb_out_steps=design.tb_steps if ir.readout == "every" else 1, tb_seed=o.tb_seed,
         arch=o.arch, lanes=o.lanes, geometry=g, stream=design.stream, roms=design.roms,
         recurrent_terms=design.recurrent_terms, used_inputs=design.used_inputs,
+        readout_graph=design.readout_graph.graph if design.readout_graph else None,
+        product_graph=design.product_graph, used_states=design.used_states,
     )
