@@ -127,6 +127,8 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="copy200_f8_p9_b9_da", n=128, m=128, pipeline=9, interleave=9,
            arith="da", ir_path="examples/copy200_f8", families=("xc7",),
            timeout_s=7200.0),
+    Config(name="copy200_p9_b9_da", n=128, m=128, pipeline=9, interleave=9, arith="da",
+           ir_path="examples/copy200", families=("xc7",), timeout_s=7200.0),
     Config(name="copy200_f8_p1_da", n=128, m=128, arith="da",
            ir_path="examples/copy200_f8", families=("xc7",), timeout_s=7200.0),
     Config(name="n16_p1_da", n=16, m=16, arith="da", families=("ecp5", "xc7")),

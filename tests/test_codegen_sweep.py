@@ -61,6 +61,27 @@ def test_grid_expansion_order_defaults_and_duplicates() -> None:
                                                                 "parallel")
 
 
+def test_arith_da_points_resolve_their_own_deepest_pipeline(tmp_path: Path) -> None:
+    """``arith = "da"`` is an arch key: at odd log2 m its deepest pipeline has
+    one more stage (x 1/sqrt(2) is a layer of its own), and the point says so."""
+    spec = parse_spec({"ir": {"input_dim": 2, "outputs": 2, "seed": 3},
+                       "grid": {"hidden": 8, "state_bits": 8,
+                                "arch": [{"arch": "parallel", "pipeline": "max"},
+                                         {"arch": "parallel", "pipeline": "max",
+                                          "arith": "da"}]}})
+    csd, da = expand(spec)
+    assert (csd.arith, da.arith) == ("csd", "da")
+    result = run_sweep(spec, tmp_path, progress=False)
+    assert result.failed == 0
+    by_arith = {r["options"]["arith"]: r for r in result.records}
+    assert by_arith["csd"]["options"]["pipeline"] == 5      # k = 3: k + 2
+    assert by_arith["da"]["options"]["pipeline"] == 6       # and the product layer
+    assert by_arith["da"]["name"].endswith("_da_pynq-z2")
+    assert by_arith["da"]["estimate"]["lut"] < by_arith["csd"]["estimate"]["lut"]
+    with pytest.raises(Exception, match="arith"):
+        parse_spec({"grid": {"hidden": 8, "arch": [{"arch": "parallel", "arith": 3}]}})
+
+
 def test_point_key_is_stable_and_content_addressed() -> None:
     point = {"board": "pynq-z2", "hidden": 8, "block": 4, "bits": 2, "state_bits": 8,
              "arch": "parallel", "fold": 1, "pipeline": 1, "interleave": 1, "lanes": 1,

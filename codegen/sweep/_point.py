@@ -67,6 +67,8 @@ def point_name(p: dict[str, Any]) -> str:
         arch += f"_l{p['lanes']}"
     if p.get("datapath", "hadamard") != "hadamard":
         arch += f"_{p['datapath']}"
+    if p.get("arith", "csd") != "csd":
+        arch += f"_{p['arith']}"
     return f"{head}_{arch}_{p['board']}"
 
 
@@ -88,7 +90,9 @@ def make_ir(task: dict[str, Any]) -> DeploymentIR:
 def resolve(ir: DeploymentIR, p: dict[str, Any], clock_ns: float, part: str) -> EmitOptions:
     """The emit options of a point, with ``pipeline = "max"`` and ``interleave =
     "min"`` resolved for this IR."""
-    pipeline = max_depth(ir.log2_block) if p["pipeline"] == "max" else int(p["pipeline"])
+    arith = p.get("arith", "csd")
+    pipeline = (max_depth(ir.log2_block, product=arith == "da" and ir.odd_log2)
+                if p["pipeline"] == "max" else int(p["pipeline"]))
     interleave = p["interleave"]
     if interleave == "min":
         if p["arch"] == "stream":
@@ -99,7 +103,8 @@ def resolve(ir: DeploymentIR, p: dict[str, Any], clock_ns: float, part: str) -> 
             interleave = max(pipeline, 1)
     return EmitOptions(target="verilog", fold=p["fold"], interleave=int(interleave),
                        part=part, clock_ns=clock_ns, datapath=p["datapath"],
-                       pipeline=pipeline, arch=p["arch"], lanes=p["lanes"])
+                       pipeline=pipeline, arch=p["arch"], lanes=p["lanes"],
+                       arith=arith)  # type: ignore[arg-type]
 
 
 def _version(dist: str) -> str:
@@ -158,7 +163,8 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     options = resolve(ir, task["point"], s["clock_ns"], b.part)
     result["options"] = {"arch": options.arch, "fold": options.fold,
                          "pipeline": options.pipeline, "interleave": options.interleave,
-                         "lanes": options.lanes, "datapath": options.datapath}
+                         "lanes": options.lanes, "datapath": options.datapath,
+                         "arith": options.arith}
     result["name"] = point_name({**task["point"], **result["options"]})
     result["board"] = {"key": b.key, "family": b.family, "part": b.part, "lut": b.lut}
     files = render(ir, options)
@@ -168,7 +174,8 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     result["emitted_files"] = len(files)
     est = estimate(ir, board=b, fold=options.fold, interleave=options.interleave,
                    clock_ns=options.clock_ns, datapath=options.datapath, steps=s["steps"],
-                   pipeline=options.pipeline, arch=options.arch, lanes=options.lanes)
+                   pipeline=options.pipeline, arch=options.arch, lanes=options.lanes,
+                   arith=options.arith)
     result["estimate"] = _estimate_doc(est)
     if not s["synth"]:
         return

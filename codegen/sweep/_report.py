@@ -21,7 +21,7 @@ from model import atomic_write, replacing
 
 COLUMNS: tuple[str, ...] = (
     "index", "name", "status", "board", "hidden", "block", "bits", "state_bits", "arch",
-    "fold", "pipeline", "interleave", "lanes", "datapath", "cycles_per_step", "est_lut",
+    "fold", "pipeline", "interleave", "lanes", "datapath", "arith", "cycles_per_step", "est_lut",
     "est_ff", "est_bram36", "est_fits", "est_fmax_mhz", "est_clock_mhz", "est_steps_per_s",
     "yosys_family",
     "yosys_lut", "yosys_ff", "yosys_carry", "yosys_bram36", "yosys_dsp", "lut_error_pct",
@@ -96,6 +96,7 @@ def rows(records: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
             "fold": o.get("fold", p["fold"]), "pipeline": o.get("pipeline", p["pipeline"]),
             "interleave": o.get("interleave", p["interleave"]),
             "lanes": o.get("lanes", p["lanes"]), "datapath": o.get("datapath", p["datapath"]),
+            "arith": o.get("arith", p.get("arith", "csd")),
             "cycles_per_step": e.get("cycles_per_step"), "est_lut": e.get("lut"),
             "est_ff": e.get("ff"), "est_bram36": e.get("bram36"), "est_fits": e.get("fits"),
             "est_fmax_mhz": e.get("fmax_mhz"), "est_clock_mhz": e.get("clock_mhz"),

@@ -28,8 +28,8 @@ A spec has three tables::
       { arch = "stream", interleave = 4 },
     ]
 
-The keys of an ``arch`` table are arch, fold, pipeline, interleave, lanes and
-datapath (the ``emit`` options).  ``pipeline = "max"`` is the deepest pipeline
+The keys of an ``arch`` table are arch, fold, pipeline, interleave, lanes,
+datapath and arith (the ``emit`` options).  ``pipeline = "max"`` is the deepest pipeline
 (log2 m + 2 stages) and ``interleave = "min"`` (the default) the fewest
 sequences the design accepts (P for a pipeline, the streaming minimum for
 ``stream``, else 1); both are resolved per point.  Every problem with the spec
@@ -53,7 +53,8 @@ AXES: tuple[str, ...] = ("board", "hidden", "block", "bits", "state_bits", "arch
 IR_AXES: tuple[str, ...] = ("hidden", "block", "bits", "state_bits")
 #: Keys of one micro-architecture table and their defaults.
 ARCH_KEYS: dict[str, object] = {"arch": "parallel", "fold": 1, "pipeline": 1,
-                                "interleave": "min", "lanes": 1, "datapath": "hadamard"}
+                                "interleave": "min", "lanes": 1, "datapath": "hadamard",
+                                "arith": "csd"}
 #: Keys of ``[ir]`` besides ``path``, with their defaults.
 IR_KEYS: dict[str, object] = {"input_dim": 4, "outputs": 2, "seed": 1, "readout": "every",
                               "input_bits": 4, "input_frac": 2, "state_frac": None,
@@ -83,13 +84,14 @@ class Point:
     interleave: int | str     #: an integer or "min"
     lanes: int
     datapath: str
+    arith: str = "csd"
 
     def params(self) -> dict[str, object]:
         """The point's axis values (everything but its index)."""
         return {"board": self.board, "hidden": self.hidden, "block": self.block,
                 "bits": self.bits, "state_bits": self.state_bits, "arch": self.arch,
                 "fold": self.fold, "pipeline": self.pipeline, "interleave": self.interleave,
-                "lanes": self.lanes, "datapath": self.datapath}
+                "lanes": self.lanes, "datapath": self.datapath, "arith": self.arith}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,9 +192,9 @@ def _arch(where: str, value: object) -> dict[str, Any]:
     if isinstance(value, str):
         value = {"arch": value}
     a = _table(where, value, ARCH_KEYS)
-    if not isinstance(a["arch"], str) or not isinstance(a["datapath"], str):
-        raise SpecError(f"{where}: arch and datapath are names, got {a['arch']!r}, "
-                        f"{a['datapath']!r}")
+    if not all(isinstance(a[k], str) for k in ("arch", "datapath", "arith")):
+        raise SpecError(f"{where}: arch, datapath and arith are names, got {a['arch']!r}, "
+                        f"{a['datapath']!r}, {a['arith']!r}")
     a["fold"] = _int(f"{where}.fold", a["fold"])
     a["lanes"] = _int(f"{where}.lanes", a["lanes"])
     if a["pipeline"] != "max":
