@@ -116,6 +116,8 @@ def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
     assert sum(1 for r in rows if r["held_out"]) >= 3
     assert {r["options"]["arch"] for r in rows} == {"parallel", "stream"}
     for row in rows:
+        if row["ecp5_fmax_mhz"] is None:
+            continue          # synthesized for xc7 only (the n = 128 copy model)
         design = _fmax_design(row)
         e = estimate_design(design, board=board("pynq-z2"))
         meas = row["ecp5_fmax_mhz"]
@@ -129,9 +131,11 @@ def test_estimated_clock_within_25_percent_of_place_and_route() -> None:
 
 def test_placed_designs_within_20_percent_of_yosys() -> None:
     """The streaming and pipelined designs bench/bench_pnr.py also synthesized
-    with Yosys xc7 (the trained copy-task model among them): LUT and FF within
+    with Yosys xc7 (the trained copy-task models among them, at n = 128 in the
+    streaming and the pipelined form, CSD and --arith da): LUT and FF within
     +-20 %."""
     rows = [r for r in _fmax_rows() if r.get("xc7")]
+    assert any(r["ecp5_fmax_mhz"] is None and r["options"]["pipeline"] > 1 for r in rows)
     assert {r["options"]["lanes"] for r in rows if r["options"]["arch"] == "stream"} >= {1, 4}
     assert sum(1 for r in rows if r["options"]["pipeline"] > 1) >= 3
     for row in rows:

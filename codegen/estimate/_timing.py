@@ -65,7 +65,7 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row has a global enable above 1,000 registers since the
     # pipelined designs register their enable copies, so it keeps the value fitted
     # when one did (n = 64, P = 8 on the earlier RTL, docs/estimates.md)
-    "ecp5": DelayModel(t0=0.3481, t_adder=1.28, t_bit=0.0228, t_lut=0.9464, size=0.2969,
+    "ecp5": DelayModel(t0=0.4866, t_adder=1.4719, t_bit=0.0229, t_lut=1.0185, size=0.2127,
                        t_fanout=3.384),
 }
 ICE40_SCALE = 3.211
