@@ -308,13 +308,17 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         if p[1] > best:
             front.append(p)
             best = p[1]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    fig, ax = plt.subplots(figsize=(9.0, 4.4), dpi=120)
     ax.scatter([p[1] for p in pts], [p[0] for p in pts], color="tab:blue", zorder=3)
     ax.plot([p[1] for p in front], [p[0] for p in front], color="tab:gray", linestyle="--",
             zorder=2, label="Pareto front (measured)")
-    for lut, rate, label, fmax in pts:
-        ax.annotate(f"{label}\n{fmax:.0f} MHz", (rate, lut), textcoords="offset points",
-                    xytext=(5, 3), fontsize=7)
+    # each point numbered, the numbers explained beside the plot (the pipelined
+    # variants sit too close together for labels)
+    key = []
+    for i, (lut, rate, label, fmax) in enumerate(pts, start=1):
+        ax.annotate(str(i), (rate, lut), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        key.append(f"{i}: {label}, {fmax:.0f} MHz, {lut:,} cells")
+    ax.text(1.02, 1.0, "\n".join(key), transform=ax.transAxes, fontsize=7, va="top")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("time steps per second at the post-route clock (nextpnr-ecp5)")
