@@ -184,9 +184,7 @@ def _structure(design: Design) -> tuple[Part, ...]:
         # both operands can be non-zero; the outputs add their bias (or subtract)
         for nd in graph.graph.nodes:
             rd.add2(1, nd.adder_bits)
-        for out, o in zip(design.readout_rows, graph.graph.outputs, strict=True):
-            if o.value >= 0 and (out.bias != 0 or o.sign < 0):
-                rd.add2(1, g.OW)
+        rd.add2(graph.graph.output_adders([r.bias for r in design.readout_rows]), g.OW)
         if design.pipelined:
             rd.reg_bits += graph.register_bits + g.outputs * g.OW
     for o, out in enumerate(design.readout_rows if graph is None else ()):

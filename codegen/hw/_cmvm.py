@@ -78,6 +78,12 @@ class AdderGraph:
         lo, hi = self.range(value)
         return max(2, signed_bits(lo, hi))
 
+    def output_adders(self, constants: list[int]) -> int:
+        """Adders after the graph: one per non-zero output that adds its constant
+        (``constants[o]``) or is negated."""
+        return sum(1 for o, c in zip(self.outputs, constants, strict=True)
+                   if o.value >= 0 and (c != 0 or o.sign < 0))
+
     @property
     def max_depth(self) -> int:
         return max((self.depth(o.value) for o in self.outputs if o.value >= 0), default=0)
@@ -110,12 +116,6 @@ class Staged:
         """Registered levels after the input register: the node stages, then the
         output register."""
         return max(self.stage, default=0) + 1
-
-    def source(self, value: int, stage: int) -> tuple[int, int]:
-        """Where stage ``stage`` reads ``value``: (value, delay register index) with
-        index 0 for the combinational node itself (same stage) or the input."""
-        own = self.stage[value]
-        return value, stage - own if stage > own else 0
 
     @property
     def register_bits(self) -> int:

@@ -19,6 +19,7 @@ def adder_counts(design: Design) -> dict[str, int]:
     """Two-input adders/subtractors (and comparators, muxes, flip-flops) per part."""
     g = design.geometry
     rec_terms = len(design.recurrent_terms)
+    rg = design.readout_graph.graph if design.readout_graph else None
     if g.dense:
         recurrent = sum(len(r.terms) - 1 for r in design.dense)
     elif design.folded:
@@ -30,11 +31,8 @@ def adder_counts(design: Design) -> dict[str, int]:
         "update": sum(sum_adders(rec_terms + len(r.input_terms), r.constant)
                       for r in design.update_rows),
         "readout": (sum(sum_adders(len(r.terms), r.bias) for r in design.readout_rows)
-                    if design.readout_graph is None else
-                    len(design.readout_graph.graph.nodes) + sum(
-                        1 for r, o in zip(design.readout_rows, design.readout_graph.graph.outputs,
-                                          strict=True)
-                        if o.value >= 0 and (r.bias != 0 or o.sign < 0))),
+                    if rg is None else len(rg.nodes) + rg.output_adders(
+                        [r.bias for r in design.readout_rows])),
         "saturation_comparators": 2 * g.n,
         "relu_muxes": len(design.used_states),
         "fold_units": len(design.fold_units),

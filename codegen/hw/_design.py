@@ -215,11 +215,15 @@ class Design:
     @property
     def readout_levels(self) -> int:
         """Registered levels of the pipelined readout (0 when not pipelined)."""
-        if not self.pipelined:
-            return 0
-        if self.readout_graph is not None:
-            return self.readout_graph.levels
-        return self.readout_tree.levels if self.readout_tree else 0
+        return _readout_levels(self.pipelined, self.readout_tree, self.readout_graph)
+
+
+def _readout_levels(pipelined: bool, tree: SumTree | None, graph: Staged | None) -> int:
+    if not pipelined:
+        return 0
+    if graph is not None:
+        return graph.levels
+    return tree.levels if tree else 0
 
 
 def _geometry(ir: DeploymentIR, options: EmitOptions) -> Geometry:
@@ -314,7 +318,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
             if options.pipeline > 1 else stage_graph(solved, max(solved.max_depth, 1))
     tree = (readout_tree([leaves(r) for r in readout], group)
             if options.pipeline > 1 and graph is None else None)
-    levels = tree.levels if tree else graph.levels if graph and options.pipeline > 1 else 0
+    levels = _readout_levels(options.pipeline > 1, tree, graph)
     in_tree = (input_tree([[t.sign for t in r.input_terms] for r in rows],
                           pipeline.input_levels, group)
                if pipeline.input_ahead else None)
