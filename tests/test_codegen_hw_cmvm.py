@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import model
-from codegen.hw import EmitOptions, describe, row_terms, stage_graph
+from codegen.hw import EmitOptions, adder_counts, describe, row_terms, stage_graph
 from codegen.hw import _cmvm as cmvm
 from model import FlowError
 
@@ -117,6 +117,13 @@ def test_design_records_graphs_only_when_asked() -> None:
     assert da.readout_graph is not None and da.product_graph is not None
     assert da.readout_tree is None and da.readout_levels == da.readout_graph.levels
     assert da.schedule.drain - csd.schedule.drain == da.readout_levels - csd.readout_levels
+    # the manifest's adder counts follow: per row the chain replaces the CSD terms
+    # of 1/sqrt(2) (46341: 7 terms, 6 adders; the chain 4)
+    rows = len(da.update_rows)
+    saved = len(csd.inv_sqrt2_terms) - 1 - len(da.product_graph.nodes)
+    assert adder_counts(csd)["update"] - adder_counts(da)["update"] == rows * saved == 16
+    assert adder_counts(da)["readout"] == len(da.readout_graph.graph.nodes) + \
+        da.readout_graph.graph.output_adders([int(c) for c in ir.output_bias])
 
 
 @pytest.mark.parametrize("opts", [dict(target="vitis", arch="stream", interleave=2,

@@ -20,6 +20,7 @@ def adder_counts(design: Design) -> dict[str, int]:
     g = design.geometry
     rec_terms = len(design.recurrent_terms)
     rg = design.readout_graph.graph if design.readout_graph else None
+    pg = design.product_graph
     if g.dense:
         recurrent = sum(len(r.terms) - 1 for r in design.dense)
     elif design.folded:
@@ -28,7 +29,9 @@ def adder_counts(design: Design) -> dict[str, int]:
         recurrent = network_adders(design)
     return {
         "recurrent": recurrent,
-        "update": sum(sum_adders(rec_terms + len(r.input_terms), r.constant)
+        # --arith da: the x 1/sqrt(2) chain per row, then its product as one operand
+        "update": sum((len(pg.nodes) if pg else 0)
+                      + sum_adders((1 if pg else rec_terms) + len(r.input_terms), r.constant)
                       for r in design.update_rows),
         "readout": (sum(sum_adders(len(r.terms), r.bias) for r in design.readout_rows)
                     if rg is None else len(rg.nodes) + rg.output_adders(
