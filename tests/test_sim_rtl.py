@@ -217,6 +217,16 @@ def test_saturation_is_exercised(name: str) -> None:
     assert res.results["stream"]["saturated_states"] > 0
 
 
+def test_pipelined_saturation_corners_are_exercised() -> None:
+    """With acc registered the saturation is split over flip-flops (a set before
+    the register, bit 0 and a clear after it): the bench drove rounded sums above
+    +state_max, exactly -state_max - 1 and below it through that design."""
+    res, _ = _run("n32_binary_p7_b7_sat")
+    assert res.project.schedule is not None
+    sums = res.results["stream"]["rounded_sums"]
+    assert min(sums.values()) > 0, sums
+
+
 def test_negated_readout_root_is_exercised() -> None:
     """An output whose readout leaves are all negative is summed as magnitudes
     and negated at the end; the bit-exact runs above cover that path."""

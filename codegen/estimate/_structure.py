@@ -160,7 +160,9 @@ def _structure(design: Design) -> tuple[Part, ...]:
         upd.sum(ops, g.AW, constant=row.constant != 0 and not folded)
     if design.input_tree is not None:        # U x as registered partial sums
         upd.reg_bits += ipw * design.input_tree.registers
-    upd.logic_bits += n * (2 * g.SW + S)    # two comparisons against +-smax, the select
+    # two comparisons against +-smax, the select (registered acc: the decisions, the
+    # selects are the flip-flops' set and reset)
+    upd.logic_bits += n * (2 * g.SW + S)
     if design.pipeline.acc_registered:
         upd.reg_bits += n * g.QW             # the kept accumulator bits, registered
     if design.pipeline.product_registered:
@@ -210,7 +212,10 @@ def _structure(design: Design) -> tuple[Part, ...]:
         if tree.root_sign(o) < 0:            # the root holds -y: one negation
             rd.add2(1, g.OW)
     used = len(design.used_states)
-    rd.relu_bits += used * (S - 1)           # relu: clear on the sign bit
+    if design.pipeline.acc_registered:
+        rd.relu_bits += used                 # relu: ho's synchronous reset, one net a row
+    else:
+        rd.relu_bits += used * (S - 1)       # relu: clear on the sign bit
     rd.reg_bits += 3 * design.readout_levels  # the tree's valid, last, final flags
     rd.detail = f"{v_digits} V digits, {g.outputs} sums at {g.OW} b, {used} relu"
     if graph is not None:

@@ -130,7 +130,11 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
         acc = _sum(_acc_operands(design, terms) - len(design.recurrent_terms) + 1, g.AW)
         if not design.pipeline.product:       # no layer of its own: the chain leads acc
             acc, chain = chain + acc, ()
-    sat = (g.SW,)     # the comparison against the bound
+    # the comparison against the bound and the select; with acc registered, the set
+    # decision follows the acc sum and the saturation layer is the clear decision
+    # into the flip-flops' reset, a LUT deep
+    flops = design.pipeline.acc_registered
+    sat = () if flops else (g.SW,)
     if g.dense:      # r as one dense sum per row, then acc and saturation
         out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=2))
     elif g.ticks:    # one folded butterfly stage per tick: F-way operand muxes, one adder
@@ -144,7 +148,8 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
         bounds = (0, *design.pipeline.cuts, len(layers))
         for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
             adders = tuple(w for lay in layers[a:b] for w in lay)
-            luts = 1 if b == len(layers) else 0    # saturation select (with the state write)
+            luts = (1 if b == len(layers) else            # saturation select or clear
+                    1 if flops and b == len(layers) - 1 else 0)   # the set decision
             out.append(Path(name=f"loop stage {s} (layers {a + 1}..{b})", adders=adders,
                             luts=luts))
     if design.input_tree is not None:

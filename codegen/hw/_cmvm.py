@@ -4,8 +4,10 @@
 when every output sums its own digits.  da4ml (the distributed-arithmetic
 backend of hls4ml) finds sums that several outputs share and builds ``V x``
 from two-input adders, often half as many (the readout); for a single constant
-it finds a short adder chain (x 1/sqrt(2): 3 adders for 181, not 4).  Its solution is a list of
-operations on fixed-point buffers; here it becomes a graph of integer nodes,
+it finds a short adder chain (x 1/sqrt(2): 3 adders for 181, not 4); among the
+chains with that many adders, ``scalar`` keeps the one with the shortest carry
+chains.  da4ml's solution is a list of operations on fixed-point buffers; here
+it becomes a graph of integer nodes,
 each ``(a << sa) +/- (b << sb)`` with non-negative shifts, so the RTL never
 sees a fraction.  The graph's linear map is recomputed from its nodes and must
 equal ``V`` entry by entry before anything is rendered from it.
@@ -239,3 +241,75 @@ def _solve(rows: tuple[tuple[int, ...], ...], input_range: tuple[int, int]) -> A
         raise FlowError("da4ml's readout graph has the wrong number of outputs")
     _check(graph, matrix)
     return graph
+
+
+#: The longest chain ``scalar`` searches exhaustively (3 adders: ~10^5 candidates).
+SEARCH_ADDERS = 3
+
+
+def scalar(constant: int, input_range: tuple[int, int]) -> AdderGraph:
+    """``constant * x`` as an adder chain: da4ml's adder count, and of the chains
+    with that many adders the one with the fewest carry-chain bits
+    (:attr:`Node.adder_bits`: additions let the low bits of the shifted operand's
+    partner pass through, subtractions of an unshifted operand do not), then the
+    shallowest.  Chains longer than :data:`SEARCH_ADDERS` are da4ml's own."""
+    return _scalar(int(constant), (int(input_range[0]), int(input_range[1])))
+
+
+@lru_cache(maxsize=32)
+def _scalar(constant: int, input_range: tuple[int, int]) -> AdderGraph:
+    da = _solve(((constant,),), input_range)
+    if constant <= 0 or constant % 2 == 0 or not 0 < len(da.nodes) <= SEARCH_ADDERS:
+        return da
+    best = _search(constant, len(da.nodes), input_range)
+    if best is None or _cost(best) >= _cost(da):
+        return da
+    _check(best, np.array([[constant]]))
+    return best
+
+
+def _cost(graph: AdderGraph) -> tuple[int, int]:
+    return sum(nd.adder_bits for nd in graph.nodes), graph.max_depth
+
+
+def _search(constant: int, adders: int, input_range: tuple[int, int]) -> AdderGraph | None:
+    """Every chain of at most ``adders`` nodes ``(a << sa) +/- (b << sb)`` over odd
+    positive values (one shift zero) that ends in ``constant``; the cheapest."""
+    top = constant.bit_length() + 1
+    best: list[tuple[tuple[int, int], AdderGraph]] = []
+
+    def graph(chain: list[tuple[int, int, int, int, bool]]) -> AdderGraph:
+        ranges, depths, nodes = [input_range], [0], []
+        for a, b, sa, sb, sub in chain:
+            (alo, ahi), (blo, bhi) = ranges[a], ranges[b]
+            alo, ahi, blo, bhi = alo << sa, ahi << sa, blo << sb, bhi << sb
+            lo, hi = (alo - bhi, ahi - blo) if sub else (alo + blo, ahi + bhi)
+            depth = 1 + max(depths[a], depths[b])
+            nodes.append(Node(a=a, b=b, sa=sa, sb=sb, sub=sub, lo=lo, hi=hi, depth=depth))
+            ranges.append((lo, hi))
+            depths.append(depth)
+        return AdderGraph(inputs=1, input_range=input_range, nodes=tuple(nodes),
+                          outputs=(Output(value=len(nodes), shift=0, sign=1),))
+
+    def steps(values: list[int]):  # type: ignore[no-untyped-def]
+        for a, va in enumerate(values):
+            for b, vb in enumerate(values):
+                for s in range(top + 1):
+                    for sa, sb in ((s, 0), (0, s)) if s else ((0, 0),):
+                        for sub in (False, True):
+                            v = (va << sa) - (vb << sb) if sub else (va << sa) + (vb << sb)
+                            if v > 0 and v % 2 == 1 and v < 1 << (top + 1) and v not in values:
+                                yield (a, b, sa, sb, sub), v
+
+    def walk(values: list[int], chain: list[tuple[int, int, int, int, bool]]) -> None:
+        for step, v in steps(values):
+            if v == constant:
+                g = graph([*chain, step])
+                c = _cost(g)
+                if not best or c < best[0][0]:
+                    best[:] = [(c, g)]
+            elif len(chain) + 1 < adders:
+                walk([*values, v], [*chain, step])
+
+    walk([1], [])
+    return best[0][1] if best else None

@@ -17,6 +17,7 @@ import numpy as np
 from model import DeploymentIR, datapath_widths
 
 from ._cmvm import AdderGraph, Staged, stage_graph
+from ._cmvm import scalar as scalar_product
 from ._cmvm import solve as solve_matrix
 from ._csd import Term, constant_terms, row_terms
 from ._identifiers import sanitize_identifier
@@ -270,7 +271,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     product = None
     if options.arith == "da" and inv:
         half = 1 << (g.RW - 1)           # r: the transform's output, RW bits signed
-        product = solve_matrix(np.array([[ir.inv_sqrt2]]), (-half, half - 1))
+        product = scalar_product(ir.inv_sqrt2, (-half, half - 1))
     U = np.asarray(ir.input_weight)
     V = np.asarray(ir.output_weight)
     rows = []

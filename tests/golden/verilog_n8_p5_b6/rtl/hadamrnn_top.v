@@ -68,7 +68,7 @@ module hadamrnn_top (
 
     wire [151:0] r;
     wire [127:0] hn;
-    wire [119:0] hr;
+    wire [7:0] hz;   // rows below -32768: their bits 14..1 load as 0
     /* verilator lint_off UNUSEDSIGNAL */  // the padding above the outputs
     wire [47:0] y_data;
     /* verilator lint_on UNUSEDSIGNAL */
@@ -76,7 +76,7 @@ module hadamrnn_top (
         .ap_clk(ap_clk), .en({en_rec3_0, en_rec2_0, en_rec1_0}),
         .h(hq_0), .r(r));
     hadamrnn_input u_input (.ap_clk(ap_clk), .en({en_xd3_0, en_in1_0, en_in0_0}), .x(x_reg), .ux(ux));
-    hadamrnn_update u_update (.ap_clk(ap_clk), .en({en_acc_0}), .r(r), .ux(ux), .hr(hr), .hn(hn));
+    hadamrnn_update u_update (.ap_clk(ap_clk), .en({en_acc_0}), .r(r), .ux(ux), .hz(hz), .hn(hn));
     hadamrnn_readout u_readout (.ap_clk(ap_clk), .h(ho), .y(y_data));
 
     wire in_group_end  = (in_slot == 3'd5);
@@ -138,9 +138,78 @@ module hadamrnn_top (
         if (rs_hq0_0) hq_0[127:0] <= 128'd0;
         else if (en_hq0_0) hq_0[127:0] <= hq_1[127:0];
     always @(posedge ap_clk)
-        if (rs_hq1_0) hq_1[127:0] <= 128'd0;
-        else if (en_hq1_0) hq_1[127:0] <= hn[127:0];
-    always @(posedge ap_clk) if (ho_we_ho_0) ho[119:0] <= hr[119:0];
+        if (rs_hq1_0) {hq_1[15], hq_1[0]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[15], hq_1[0]} <= {hn[15], hn[0]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[0])) hq_1[14:1] <= 14'd0;
+        else if (en_hq1_0) hq_1[14:1] <= hn[14:1];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[31], hq_1[16]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[31], hq_1[16]} <= {hn[31], hn[16]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[1])) hq_1[30:17] <= 14'd0;
+        else if (en_hq1_0) hq_1[30:17] <= hn[30:17];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[47], hq_1[32]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[47], hq_1[32]} <= {hn[47], hn[32]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[2])) hq_1[46:33] <= 14'd0;
+        else if (en_hq1_0) hq_1[46:33] <= hn[46:33];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[63], hq_1[48]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[63], hq_1[48]} <= {hn[63], hn[48]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[3])) hq_1[62:49] <= 14'd0;
+        else if (en_hq1_0) hq_1[62:49] <= hn[62:49];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[79], hq_1[64]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[79], hq_1[64]} <= {hn[79], hn[64]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[4])) hq_1[78:65] <= 14'd0;
+        else if (en_hq1_0) hq_1[78:65] <= hn[78:65];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[95], hq_1[80]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[95], hq_1[80]} <= {hn[95], hn[80]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[5])) hq_1[94:81] <= 14'd0;
+        else if (en_hq1_0) hq_1[94:81] <= hn[94:81];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[111], hq_1[96]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[111], hq_1[96]} <= {hn[111], hn[96]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[6])) hq_1[110:97] <= 14'd0;
+        else if (en_hq1_0) hq_1[110:97] <= hn[110:97];
+    always @(posedge ap_clk)
+        if (rs_hq1_0) {hq_1[127], hq_1[112]} <= 2'd0;
+        else if (en_hq1_0) {hq_1[127], hq_1[112]} <= {hn[127], hn[112]};
+    always @(posedge ap_clk)   // below -32768: the reset clears the middle bits too
+        if (rs_hq1_0 || (en_hq1_0 && hz[7])) hq_1[126:113] <= 14'd0;
+        else if (en_hq1_0) hq_1[126:113] <= hn[126:113];
+    // ho = relu(h): a negative row loads as 0 (the flip-flops' reset)
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[15]) ho[14:0] <= 15'd0;
+        else if (ho_we_ho_0) ho[14:0] <= hn[14:0];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[31]) ho[29:15] <= 15'd0;
+        else if (ho_we_ho_0) ho[29:15] <= hn[30:16];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[47]) ho[44:30] <= 15'd0;
+        else if (ho_we_ho_0) ho[44:30] <= hn[46:32];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[63]) ho[59:45] <= 15'd0;
+        else if (ho_we_ho_0) ho[59:45] <= hn[62:48];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[79]) ho[74:60] <= 15'd0;
+        else if (ho_we_ho_0) ho[74:60] <= hn[78:64];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[95]) ho[89:75] <= 15'd0;
+        else if (ho_we_ho_0) ho[89:75] <= hn[94:80];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[111]) ho[104:90] <= 15'd0;
+        else if (ho_we_ho_0) ho[104:90] <= hn[110:96];
+    always @(posedge ap_clk)
+        if (ho_we_ho_0 && hn[127]) ho[119:105] <= 15'd0;
+        else if (ho_we_ho_0) ho[119:105] <= hn[126:112];
 
     // output FIFO storage (no reset: entries are read only when written)
     always @(posedge ap_clk) if (yv[1]) yq[wp] <= {yf[1], yl[1], y_data[43:0]};

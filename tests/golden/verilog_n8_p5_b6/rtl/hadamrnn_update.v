@@ -11,7 +11,7 @@ module hadamrnn_update (
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [287:0] ux,   // U x plus the row's constant, on the accumulator grid, computed ahead
     /* verilator lint_on UNUSEDSIGNAL */
-    output wire [119:0] hr,   // relu(h_new): the readout's operands
+    output wire [7:0] hz,   // per row: below -32768, bits 14..1 of hn are cleared where it is loaded
     output wire [127:0] hn
 );
     wire signed [18:0] r_0 = r[18:0];
@@ -41,114 +41,130 @@ module hadamrnn_update (
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_0 = re_0 + (re_0 <<< 2) + (re_0 <<< 8) + (re_0 <<< 10) - (re_0 <<< 12) - (re_0 <<< 14) + (re_0 <<< 16) + uxe_0;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_0;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_0 <= acc_0[35:17];
-    wire signed [18:0] q_0 = accq_0;
-    assign hn[15:0] =
-        (q_0 > 19'sd32767) ? 16'sd32767 :
-        (q_0 < -19'sd32767) ? -16'sd32767 :
-        q_0[15:0];
-    assign hr[14:0] =
-        q_0[18] ? 15'd0 :
-        (q_0 > 19'sd32767) ? 15'd32767 :
-        q_0[14:0];
+    wire signed [18:0] qc_0 = acc_0[35:17];
+    wire st_0 = en[0] && !qc_0[18] && (|qc_0[17:15]);   // above +32767: set
+    reg  [3:0] qt_0;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_0;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_0 <= qc_0[18:15];
+    always @(posedge ap_clk)
+        if (st_0) ql_0 <= 15'h7fff;
+        else if (en[0]) ql_0 <= qc_0[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_0 = qt_0[3] && !((&qt_0[2:0]) && (|ql_0));
+    assign hz[0] = qt_0[3] && !(&qt_0[2:0]);
+    assign hn[15:0] = {qt_0[3], ql_0[14:1], ql_0[0] || lo_0};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_1 = re_1 + (re_1 <<< 2) + (re_1 <<< 8) + (re_1 <<< 10) - (re_1 <<< 12) - (re_1 <<< 14) + (re_1 <<< 16) + uxe_1;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_1;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_1 <= acc_1[35:17];
-    wire signed [18:0] q_1 = accq_1;
-    assign hn[31:16] =
-        (q_1 > 19'sd32767) ? 16'sd32767 :
-        (q_1 < -19'sd32767) ? -16'sd32767 :
-        q_1[15:0];
-    assign hr[29:15] =
-        q_1[18] ? 15'd0 :
-        (q_1 > 19'sd32767) ? 15'd32767 :
-        q_1[14:0];
+    wire signed [18:0] qc_1 = acc_1[35:17];
+    wire st_1 = en[0] && !qc_1[18] && (|qc_1[17:15]);   // above +32767: set
+    reg  [3:0] qt_1;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_1;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_1 <= qc_1[18:15];
+    always @(posedge ap_clk)
+        if (st_1) ql_1 <= 15'h7fff;
+        else if (en[0]) ql_1 <= qc_1[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_1 = qt_1[3] && !((&qt_1[2:0]) && (|ql_1));
+    assign hz[1] = qt_1[3] && !(&qt_1[2:0]);
+    assign hn[31:16] = {qt_1[3], ql_1[14:1], ql_1[0] || lo_1};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_2 = re_2 + (re_2 <<< 2) + (re_2 <<< 8) + (re_2 <<< 10) - (re_2 <<< 12) - (re_2 <<< 14) + (re_2 <<< 16) + uxe_2;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_2;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_2 <= acc_2[35:17];
-    wire signed [18:0] q_2 = accq_2;
-    assign hn[47:32] =
-        (q_2 > 19'sd32767) ? 16'sd32767 :
-        (q_2 < -19'sd32767) ? -16'sd32767 :
-        q_2[15:0];
-    assign hr[44:30] =
-        q_2[18] ? 15'd0 :
-        (q_2 > 19'sd32767) ? 15'd32767 :
-        q_2[14:0];
+    wire signed [18:0] qc_2 = acc_2[35:17];
+    wire st_2 = en[0] && !qc_2[18] && (|qc_2[17:15]);   // above +32767: set
+    reg  [3:0] qt_2;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_2;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_2 <= qc_2[18:15];
+    always @(posedge ap_clk)
+        if (st_2) ql_2 <= 15'h7fff;
+        else if (en[0]) ql_2 <= qc_2[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_2 = qt_2[3] && !((&qt_2[2:0]) && (|ql_2));
+    assign hz[2] = qt_2[3] && !(&qt_2[2:0]);
+    assign hn[47:32] = {qt_2[3], ql_2[14:1], ql_2[0] || lo_2};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_3 = re_3 + (re_3 <<< 2) + (re_3 <<< 8) + (re_3 <<< 10) - (re_3 <<< 12) - (re_3 <<< 14) + (re_3 <<< 16) + uxe_3;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_3;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_3 <= acc_3[35:17];
-    wire signed [18:0] q_3 = accq_3;
-    assign hn[63:48] =
-        (q_3 > 19'sd32767) ? 16'sd32767 :
-        (q_3 < -19'sd32767) ? -16'sd32767 :
-        q_3[15:0];
-    assign hr[59:45] =
-        q_3[18] ? 15'd0 :
-        (q_3 > 19'sd32767) ? 15'd32767 :
-        q_3[14:0];
+    wire signed [18:0] qc_3 = acc_3[35:17];
+    wire st_3 = en[0] && !qc_3[18] && (|qc_3[17:15]);   // above +32767: set
+    reg  [3:0] qt_3;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_3;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_3 <= qc_3[18:15];
+    always @(posedge ap_clk)
+        if (st_3) ql_3 <= 15'h7fff;
+        else if (en[0]) ql_3 <= qc_3[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_3 = qt_3[3] && !((&qt_3[2:0]) && (|ql_3));
+    assign hz[3] = qt_3[3] && !(&qt_3[2:0]);
+    assign hn[63:48] = {qt_3[3], ql_3[14:1], ql_3[0] || lo_3};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_4 = re_4 + (re_4 <<< 2) + (re_4 <<< 8) + (re_4 <<< 10) - (re_4 <<< 12) - (re_4 <<< 14) + (re_4 <<< 16) + uxe_4;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_4;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_4 <= acc_4[35:17];
-    wire signed [18:0] q_4 = accq_4;
-    assign hn[79:64] =
-        (q_4 > 19'sd32767) ? 16'sd32767 :
-        (q_4 < -19'sd32767) ? -16'sd32767 :
-        q_4[15:0];
-    assign hr[74:60] =
-        q_4[18] ? 15'd0 :
-        (q_4 > 19'sd32767) ? 15'd32767 :
-        q_4[14:0];
+    wire signed [18:0] qc_4 = acc_4[35:17];
+    wire st_4 = en[0] && !qc_4[18] && (|qc_4[17:15]);   // above +32767: set
+    reg  [3:0] qt_4;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_4;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_4 <= qc_4[18:15];
+    always @(posedge ap_clk)
+        if (st_4) ql_4 <= 15'h7fff;
+        else if (en[0]) ql_4 <= qc_4[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_4 = qt_4[3] && !((&qt_4[2:0]) && (|ql_4));
+    assign hz[4] = qt_4[3] && !(&qt_4[2:0]);
+    assign hn[79:64] = {qt_4[3], ql_4[14:1], ql_4[0] || lo_4};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_5 = re_5 + (re_5 <<< 2) + (re_5 <<< 8) + (re_5 <<< 10) - (re_5 <<< 12) - (re_5 <<< 14) + (re_5 <<< 16) + uxe_5;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_5;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_5 <= acc_5[35:17];
-    wire signed [18:0] q_5 = accq_5;
-    assign hn[95:80] =
-        (q_5 > 19'sd32767) ? 16'sd32767 :
-        (q_5 < -19'sd32767) ? -16'sd32767 :
-        q_5[15:0];
-    assign hr[89:75] =
-        q_5[18] ? 15'd0 :
-        (q_5 > 19'sd32767) ? 15'd32767 :
-        q_5[14:0];
+    wire signed [18:0] qc_5 = acc_5[35:17];
+    wire st_5 = en[0] && !qc_5[18] && (|qc_5[17:15]);   // above +32767: set
+    reg  [3:0] qt_5;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_5;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_5 <= qc_5[18:15];
+    always @(posedge ap_clk)
+        if (st_5) ql_5 <= 15'h7fff;
+        else if (en[0]) ql_5 <= qc_5[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_5 = qt_5[3] && !((&qt_5[2:0]) && (|ql_5));
+    assign hz[5] = qt_5[3] && !(&qt_5[2:0]);
+    assign hn[95:80] = {qt_5[3], ql_5[14:1], ql_5[0] || lo_5};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_6 = re_6 + (re_6 <<< 2) + (re_6 <<< 8) + (re_6 <<< 10) - (re_6 <<< 12) - (re_6 <<< 14) + (re_6 <<< 16) + uxe_6;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_6;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_6 <= acc_6[35:17];
-    wire signed [18:0] q_6 = accq_6;
-    assign hn[111:96] =
-        (q_6 > 19'sd32767) ? 16'sd32767 :
-        (q_6 < -19'sd32767) ? -16'sd32767 :
-        q_6[15:0];
-    assign hr[104:90] =
-        q_6[18] ? 15'd0 :
-        (q_6 > 19'sd32767) ? 15'd32767 :
-        q_6[14:0];
+    wire signed [18:0] qc_6 = acc_6[35:17];
+    wire st_6 = en[0] && !qc_6[18] && (|qc_6[17:15]);   // above +32767: set
+    reg  [3:0] qt_6;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_6;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_6 <= qc_6[18:15];
+    always @(posedge ap_clk)
+        if (st_6) ql_6 <= 15'h7fff;
+        else if (en[0]) ql_6 <= qc_6[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_6 = qt_6[3] && !((&qt_6[2:0]) && (|ql_6));
+    assign hz[6] = qt_6[3] && !(&qt_6[2:0]);
+    assign hn[111:96] = {qt_6[3], ql_6[14:1], ql_6[0] || lo_6};
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_7 = -re_7 - (re_7 <<< 2) - (re_7 <<< 8) - (re_7 <<< 10) + (re_7 <<< 12) + (re_7 <<< 14) - (re_7 <<< 16) + uxe_7;
     /* verilator lint_on UNUSEDSIGNAL */
-    reg  signed [18:0] accq_7;   // registered: the bits the rounding shift keeps
-    always @(posedge ap_clk) if (en[0]) accq_7 <= acc_7[35:17];
-    wire signed [18:0] q_7 = accq_7;
-    assign hn[127:112] =
-        (q_7 > 19'sd32767) ? 16'sd32767 :
-        (q_7 < -19'sd32767) ? -16'sd32767 :
-        q_7[15:0];
-    assign hr[119:105] =
-        q_7[18] ? 15'd0 :
-        (q_7 > 19'sd32767) ? 15'd32767 :
-        q_7[14:0];
+    wire signed [18:0] qc_7 = acc_7[35:17];
+    wire st_7 = en[0] && !qc_7[18] && (|qc_7[17:15]);   // above +32767: set
+    reg  [3:0] qt_7;   // registered: sign and the bits above the state's
+    reg  [14:0] ql_7;   // registered: the state's low bits, all ones when above +32767
+    always @(posedge ap_clk) if (en[0]) qt_7 <= qc_7[18:15];
+    always @(posedge ap_clk)
+        if (st_7) ql_7 <= 15'h7fff;
+        else if (en[0]) ql_7 <= qc_7[14:0];
+    // below -32767: -32767 is the sign and bit 0; below -32768 the loads clear
+    // bits 14..1 (at -32768 they are 0 already)
+    wire lo_7 = qt_7[3] && !((&qt_7[2:0]) && (|ql_7));
+    assign hz[7] = qt_7[3] && !(&qt_7[2:0]);
+    assign hn[127:112] = {qt_7[3], ql_7[14:1], ql_7[0] || lo_7};
 endmodule
 `default_nettype wire
