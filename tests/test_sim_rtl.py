@@ -185,7 +185,7 @@ def test_cycles_match_schedule(name: str) -> None:
             drain += levels(max(sum(len(csd(int(v))) for v in row) + (int(c) != 0)
                                 for row, c in zip(ir.output_weight, ir.output_bias,
                                                   strict=True)))
-        drain += 1                                    # + the output FIFO's write
+        drain += 2                  # + the output FIFO's write, the datapath's lag
         # U x: its tree (same groups) and the register adding the acc constant must
         # fit the stages before acc (butterfly cuts, from project.json), else the
         # beat enters that many stages ahead of its state

@@ -239,7 +239,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
     top.reg_bits += 4 * design.pipeline.flag_stages      # valid, last, group end, due
     if design.stall is not None:             # registered enable copies, output FIFO
         st = design.stall
-        top.reg_bits += st.copies              # registered enable and reset copies
+        top.reg_bits += st.copies + st.first_level   # enable and reset registers, 2 levels
+        top.reg_bits += g.d * g.W + 2          # the beat and ho's flags, a cycle late
         top.reg_bits += 2 * st.address_bits + 2 * (st.address_bits + 1)  # pointers, counts
         for mem in design.memories:
             top.memory(mem)

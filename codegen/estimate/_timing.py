@@ -96,11 +96,13 @@ def paths(design: Design) -> tuple[Path, ...]:
     own = _stream_paths(design) if design.streaming else _parallel_paths(design)
     if design.stall is not None:
         # Pipelined: the enable is decided a cycle ahead from next-state values
-        # (the FIFO and credit counters, about four LUT levels) into every
-        # registered copy, spread over the die (critical on n = 64, P = 8, B = 9:
-        # 2.3 ns logic, 9.8 ns routing); each copy drives at most 1,024 registers.
+        # (the FIFO and credit counters, about four LUT levels) into one register
+        # per group beside the control, whose copies (a cycle later) sit by their
+        # registers; each copy drives at most 1,024 registers.  (With one level,
+        # the decision itself crossed the die: n = 64, P = 8, B = 9, 2.3 ns
+        # logic, 9.8 ns routing.)
         return (*own,
-                Path(name="enable decision to its copies", adders=(), luts=4),
+                Path(name="enable decision to its group registers", adders=(), luts=4),
                 Path(name="registered enable to its registers", adders=(),
                      fanout=design.stall.widest_copy))
     # The datapath stalls as one (input gaps, y backpressure): one enable, computed

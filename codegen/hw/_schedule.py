@@ -75,7 +75,9 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)
-    r = readout_stages + (1 if output_fifo else 0)   # the FIFO's write cycle
+    # the FIFO's write cycle, and the datapath's cycle behind the control (its
+    # enables are registered twice)
+    r = readout_stages + (2 if output_fifo else 0)
     return Schedule(fold=fold, interleave=interleave, ticks=ticks, cycles_per_beat=c,
                     cycles_per_sequence_step=c * interleave, first=first,
                     drain=pipeline - 1 + r, call_overhead=CALL_OVERHEAD,

@@ -12,9 +12,12 @@ path.  Instead:
   taken from the FIFO), so the FIFO cannot overflow;
 * whether the loop advances in cycle t is a function of registers only, so it
   is computed from their next-state values one edge earlier and registered in
-  copies: per :class:`EnableGroup` (a pipeline layer of registers), one copy
-  per run of rows holding at most ``COPY_BITS`` register bits, each copy
-  driving only those rows' clock enables.
+  two levels: one register per :class:`EnableGroup` (a pipeline layer of
+  registers) beside the control, then per group one copy per run of rows
+  holding at most ``COPY_BITS`` register bits, each copy driving only those
+  rows' clock enables.  The datapath therefore runs one cycle behind the
+  control (the beat's input, the ring's clear and ``ho``'s write are delayed
+  with it), and the decision never drives a net that crosses the die.
 """
 
 from __future__ import annotations
@@ -74,6 +77,11 @@ class Stall:
         return sum(g.copies for g in (*self.groups, *self.reset_groups, self.ho))
 
     @property
+    def first_level(self) -> int:
+        """Level-1 registers: one per datapath enable group, reset group and ho."""
+        return len(self.groups) - 1 + len(self.reset_groups) + 1
+
+    @property
     def widest_copy(self) -> int:
         """Register bits behind the most loaded copy."""
         return max(-(-g.bits // g.copies) for g in (*self.groups, *self.reset_groups, self.ho))
@@ -103,9 +111,10 @@ class Stall:
 def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
     """Entries that keep one output per cycle flowing: a due beat is committed
     from the cycle after it fires until the cycle after its output is taken,
-    P + R + 1 cycles (loop, ho, readout tree, FIFO), so P + R + 2 entries
-    never run out; rounded up to a power of two."""
-    need = pipeline_depth + readout_levels + 2
+    P + R + 2 cycles (the datapath's cycle behind the control, loop, ho,
+    readout tree, FIFO), so P + R + 3 entries never run out; rounded up to a
+    power of two."""
+    need = pipeline_depth + readout_levels + 3
     return max(4, 1 << (need - 1).bit_length())
 
 

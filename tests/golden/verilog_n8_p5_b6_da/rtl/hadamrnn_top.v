@@ -4,9 +4,10 @@
 // hadamard datapath.  ap_ctrl_hs block control; AXI-Stream x in, y out.
 // One call processes B sequences (beats round-robin) until the last one's TLAST.
 // Cycles per beat without stalls: 1 (docs/schedule.md).
-// Stalls: the loop advances (fire) only on a registered decision, copied per
-// register group and per run of rows within it; the readout tree never stalls and fills a 16-entry output FIFO,
-// and a beat whose output is due enters only while fewer than 16 outputs are owed.
+// Stalls: the loop advances (fire) only on a registered decision, registered once per
+// register group and a cycle later copied per run of rows within it (the datapath runs
+// a cycle behind the control); the readout tree never stalls and fills a 16-entry
+// output FIFO, and a beat whose output is due enters only while fewer than 16 are owed.
 `default_nettype none
 module hadamrnn_top (
     input  wire                 ap_clk,
@@ -33,6 +34,8 @@ module hadamrnn_top (
     localparam [1:0] ST_IDLE = 2'd0, ST_RUN = 2'd1, ST_DONE = 2'd2;
     reg  [1:0] st;
     reg  [23:0] x_reg;     // the accepted beat, waiting to enter
+    reg  [23:0] x_dp;      // the beat that fired, entering the datapath a cycle later
+    reg  el_d, eg_d;      // the leaving beat's last and group-end flags, a cycle later (ho's)
     reg  x_last, x_full, closed;
     reg  [127:0] hq_0;   // state of the sequence 0 beats ahead
     reg  [127:0] hq_1;   // state of the sequence 1 beats ahead
@@ -44,8 +47,11 @@ module hadamrnn_top (
     // valid, last step, group end, output due of the beat inside
     reg  [3:0] pv, pl, pg, pd;
     wire [287:0] ux;   // U x of the beat plus the acc constants, at the acc layer
-    // the loop enable of this cycle, decided at the previous edge: copies per group,
-    // each driving at most 288 register bits
+    // the loop enable, decided at an edge: one register per group beside the control
+    // (level 1), then a cycle later its copies (level 2), each driving at most
+    // 288 register bits: the datapath runs one cycle behind the control
+    reg  e1_rec1, e1_rec2, e1_rec3, e1_in0, e1_in1, e1_xd3, e1_xd4, e1_prod, e1_hq0, e1_hq1, e1_ho;
+    reg  e1_rs_hq0, e1_rs_hq1;
     reg  en_ctl_0;   // 0 register bit(s)
     reg  en_rec1_0;   // 136 register bit(s)
     reg  en_rec2_0;   // 144 register bit(s)
@@ -76,7 +82,7 @@ module hadamrnn_top (
     hadamrnn_recur u_recur (
         .ap_clk(ap_clk), .en({en_rec3_0, en_rec2_0, en_rec1_0}),
         .h(hq_0), .r(r));
-    hadamrnn_input u_input (.ap_clk(ap_clk), .en({en_xd4_0, en_xd3_0, en_in1_0, en_in0_0}), .x(x_reg), .ux(ux));
+    hadamrnn_input u_input (.ap_clk(ap_clk), .en({en_xd4_0, en_xd3_0, en_in1_0, en_in0_0}), .x(x_dp), .ux(ux));
     hadamrnn_update u_update (.ap_clk(ap_clk), .en({en_prod_0}), .r(r), .ux(ux), .hr(hr), .hn(hn));
     hadamrnn_readout u_readout (.ap_clk(ap_clk), .h(ho), .y(y_data));
 
@@ -117,22 +123,42 @@ module hadamrnn_top (
     assign y_TKEEP  = 9'h1ff;
     assign y_TSTRB  = 9'h1ff;
 
-    // the registered enable copies (kept apart: each drives one group's clock enables)
+    // the registered enables (kept apart: each copy drives one run of rows' clock
+    // enables); the control's own (fire) is level 1
     (* keep *) always @(posedge ap_clk) en_ctl_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_rec1_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_rec2_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_rec3_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_in0_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_in1_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_xd3_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_xd4_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_prod_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_hq0_0 <= ap_rst_n && fire_n;
-    (* keep *) always @(posedge ap_clk) en_hq1_0 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) e1_rec1 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_rec1_0 <= ap_rst_n && e1_rec1;
+    (* keep *) always @(posedge ap_clk) e1_rec2 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_rec2_0 <= ap_rst_n && e1_rec2;
+    (* keep *) always @(posedge ap_clk) e1_rec3 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_rec3_0 <= ap_rst_n && e1_rec3;
+    (* keep *) always @(posedge ap_clk) e1_in0 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_in0_0 <= ap_rst_n && e1_in0;
+    (* keep *) always @(posedge ap_clk) e1_in1 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_in1_0 <= ap_rst_n && e1_in1;
+    (* keep *) always @(posedge ap_clk) e1_xd3 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_xd3_0 <= ap_rst_n && e1_xd3;
+    (* keep *) always @(posedge ap_clk) e1_xd4 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_xd4_0 <= ap_rst_n && e1_xd4;
+    (* keep *) always @(posedge ap_clk) e1_prod <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_prod_0 <= ap_rst_n && e1_prod;
+    (* keep *) always @(posedge ap_clk) e1_hq0 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_hq0_0 <= ap_rst_n && e1_hq0;
+    (* keep *) always @(posedge ap_clk) e1_hq1 <= ap_rst_n && fire_n;
+    (* keep *) always @(posedge ap_clk) en_hq1_0 <= ap_rst_n && e1_hq1;
     wire ho_we_n = ap_rst_n && fire_n && pv_n[3] && pd_n[3];
-    (* keep *) always @(posedge ap_clk) ho_we_ho_0 <= ho_we_n;
-    (* keep *) always @(posedge ap_clk) rs_hq0_0 <= !ap_rst_n;
-    (* keep *) always @(posedge ap_clk) rs_hq1_0 <= clear_n;
+    (* keep *) always @(posedge ap_clk) e1_ho <= ho_we_n;
+    (* keep *) always @(posedge ap_clk) ho_we_ho_0 <= ap_rst_n && e1_ho;
+    (* keep *) always @(posedge ap_clk) e1_rs_hq0 <= !ap_rst_n;
+    (* keep *) always @(posedge ap_clk) rs_hq0_0 <= !ap_rst_n || e1_rs_hq0;
+    (* keep *) always @(posedge ap_clk) e1_rs_hq1 <= clear_n;
+    (* keep *) always @(posedge ap_clk) rs_hq1_0 <= !ap_rst_n || e1_rs_hq1;
+    // the datapath's copy of the beat and of the leaving beat's flags, a cycle late
+    always @(posedge ap_clk) begin
+        if (fire) x_dp <= x_reg;
+        el_d <= el;
+        eg_d <= eg;
+    end
 
     // the state ring: slot 0 enters the loop, the beat leaving it writes the back
     // (0 after a sequence's last step, so the ring is all zero between calls)
@@ -191,8 +217,8 @@ module hadamrnn_top (
             // ho: the state of the due beat leaving the loop, for one cycle
             ho_valid <= ho_we_ho_0;
             if (ho_we_ho_0) begin
-                ho_last <= el;
-                ho_final <= el && eg;
+                ho_last <= el_d;
+                ho_final <= el_d && eg_d;
             end
             // the readout tree advances every cycle
             yv <= {yv[3:0], ho_valid};
