@@ -7,7 +7,8 @@
 // Stalls: the loop advances (fire) only on a registered decision, registered once per
 // register group and a cycle later copied per run of rows within it (the datapath runs
 // a cycle behind the control); the readout tree never stalls and fills a 16-entry
-// output FIFO, and a beat whose output is due enters only while fewer than 16 are owed.
+// output FIFO, and a beat whose output is due enters only while fewer than 15 were owed
+// at the previous edge (a registered credit: the count is off the enable's path).
 `default_nettype none
 module hadamrnn_top (
     input  wire                 ap_clk,
@@ -72,6 +73,7 @@ module hadamrnn_top (
     reg  [3:0] wp, rp;
     reg  [4:0] fcnt;              // entries in the FIFO
     reg  [4:0] owed;              // outputs of fired beats not yet taken from the FIFO
+    reg  room;                    // owed < 15: a due beat may fire (one more fits)
 
     wire [151:0] r;
     wire [127:0] hn;
@@ -106,8 +108,9 @@ module hadamrnn_top (
     wire [4:0] owed_n = owed + {4'd0, fire && x_full && out_due} - {4'd0, y_hs};
     wire due_n    = 1'b1;
     // advance: a beat is waiting (or bubbles drain the loop after the call's last
-    // beat), and a beat with an output due has a FIFO entry left for it
-    wire fire_n   = (x_full_n || (closed_n && (|pv_n))) && (!(x_full_n && due_n) || !owed_n[4]);
+    // beat), and a beat with an output due has a FIFO entry left for it (room: at
+    // most one more can have been committed since, this cycle's fire)
+    wire fire_n   = (x_full_n || (closed_n && (|pv_n))) && (!(x_full_n && due_n) || room);
     // the ring's back slot is cleared (a flip-flop's synchronous reset, no logic on
     // its data) when the beat leaving the loop is a bubble or its sequence's last step
     wire el_n     = fire ? pl[2] : el;
@@ -190,6 +193,7 @@ module hadamrnn_top (
             rp <= 4'd0;
             fcnt <= 5'd0;
             owed <= 5'd0;
+            room <= 1'b1;
         end else begin
             case (st)
                 ST_RUN:  if (y_hs && y_head[67]) st <= ST_DONE;
@@ -201,6 +205,7 @@ module hadamrnn_top (
             pv <= pv_n;
             pd <= pd_n;
             owed <= owed_n;
+            room <= (owed_n < 5'd15);
             if (start) begin
                 in_slot <= 3'd0;
                 run_slot <= 3'd0;
