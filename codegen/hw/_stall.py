@@ -112,10 +112,11 @@ def fifo_depth(pipeline_depth: int, readout_levels: int) -> int:
     """Entries that keep one output per cycle flowing: a due beat is committed
     from the cycle after it fires until the cycle after its output is taken,
     P + R + 2 cycles (the datapath's cycle behind the control, loop, ho,
-    readout tree, FIFO), so P + R + 3 entries never run out; one more because
+    readout tree, FIFO), so P + R + 3 entries never run out; two more because
     the credit that lets a due beat fire is registered a cycle before (it
-    counts this cycle's fire as owed); rounded up to a power of two."""
-    need = pipeline_depth + readout_levels + 4
+    counts this cycle's fire as owed) and counts an output taken a cycle late;
+    rounded up to a power of two."""
+    need = pipeline_depth + readout_levels + 5
     return max(4, 1 << (need - 1).bit_length())
 
 

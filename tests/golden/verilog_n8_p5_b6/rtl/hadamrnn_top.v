@@ -8,7 +8,7 @@
 // register group and a cycle later copied per run of rows within it (the datapath runs
 // a cycle behind the control); the readout tree never stalls and fills a 16-entry
 // output FIFO, and a beat whose output is due enters only while fewer than 15 were owed
-// at the previous edge (a registered credit: the count is off the enable's path).
+// at the previous edge (a registered credit; outputs taken count a cycle late).
 `default_nettype none
 module hadamrnn_top (
     input  wire                 ap_clk,
@@ -71,8 +71,9 @@ module hadamrnn_top (
     reg  [45:0] yq [0:15];
     reg  [3:0] wp, rp;
     reg  [4:0] fcnt;              // entries in the FIFO
-    reg  [4:0] owed;              // outputs of fired beats not yet taken from the FIFO
+    reg  [4:0] owed;              // outputs of fired beats not yet taken (counted a cycle late)
     reg  room;                    // owed < 15: a due beat may fire (one more fits)
+    reg  y_took;                  // y's handshake of the previous cycle
 
     wire [151:0] r;
     wire [127:0] hn;
@@ -104,7 +105,10 @@ module hadamrnn_top (
     wire closed_n = start ? 1'b0 : (x_hs && x_TLAST && in_group_end) ? 1'b1 : closed;
     wire [3:0] pv_n = start ? 4'd0 : fire ? {pv[2:0], x_full} : pv;
     wire [3:0] pd_n = fire ? {pd[2:0], out_due} : pd;
-    wire [4:0] owed_n = owed + {4'd0, fire && x_full && out_due} - {4'd0, y_hs};
+    wire owe      = fire && x_full && out_due;
+    wire [4:0] owed_n = owed + {4'd0, owe} - {4'd0, y_took};
+    // owed_n < 15, from owed's own comparisons (none after the count's carry)
+    wire room_n   = (owe == y_took) ? (owed < 5'd15) : owe ? (owed < 5'd14) : (owed < 5'd16);
     wire due_n    = 1'b1;
     // advance: a beat is waiting (or bubbles drain the loop after the call's last
     // beat), and a beat with an output due has a FIFO entry left for it (room: at
@@ -260,6 +264,7 @@ module hadamrnn_top (
             fcnt <= 5'd0;
             owed <= 5'd0;
             room <= 1'b1;
+            y_took <= 1'b0;
         end else begin
             case (st)
                 ST_RUN:  if (y_hs && y_head[45]) st <= ST_DONE;
@@ -271,7 +276,8 @@ module hadamrnn_top (
             pv <= pv_n;
             pd <= pd_n;
             owed <= owed_n;
-            room <= (owed_n < 5'd15);
+            room <= room_n;
+            y_took <= y_hs;
             if (start) begin
                 in_slot <= 3'd0;
                 run_slot <= 3'd0;
