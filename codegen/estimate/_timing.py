@@ -65,7 +65,7 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row's slowest path is a fanout since the pipelined
     # designs register their enables in copies, so the fit leaves it at its start
     # value (2.5; fitted as 3.384 when a global enable was critical, docs/estimates.md)
-    "ecp5": DelayModel(t0=0.1439, t_adder=1.5261, t_bit=0.0, t_lut=0.9781, size=0.2379,
+    "ecp5": DelayModel(t0=0.1291, t_adder=1.5134, t_bit=0.0, t_lut=0.9754, size=0.2433,
                        t_fanout=2.5),
 }
 ICE40_SCALE = 3.211
