@@ -23,11 +23,10 @@ from ._ir import (
 )
 from ._qonnx import ir_to_qonnx, load_qonnx_ir, qonnx_to_ir, read_ir
 from ._random import EXTREME_EVERY, random_inputs, random_ir, tb_inputs
-from ._reference import accumulate, fwht_int, readout, run, step
+from ._reference import fwht_int, readout, rounded, run, step
 from ._widths import DatapathWidths, datapath_widths
 
 __all__ = [
-    "accumulate",
     "atomic_write",
     "atomic_write_many",
     "replacing",
@@ -58,6 +57,7 @@ __all__ = [
     "random_ir",
     "read_ir",
     "readout",
+    "rounded",
     "run_cli",
     "run",
     "save_ir",

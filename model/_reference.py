@@ -64,11 +64,15 @@ def accumulate(ir: DeploymentIR, h: np.ndarray, x: np.ndarray) -> np.ndarray:
     return rec + inp + bias
 
 
+def rounded(ir: DeploymentIR, h: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """The step's sum rounded to the state's grid, before saturation."""
+    acc = accumulate(ir, h, x)
+    return shift_round(acc, ir.acc_frac - ir.state_format.frac, ir.state_rounding)  # type: ignore[arg-type]
+
+
 def step(ir: DeploymentIR, h: np.ndarray, x: np.ndarray) -> np.ndarray:
     """One time step: ``h_t = sat(round(acc >> (acc_frac - state_frac)))``."""
-    acc = accumulate(ir, h, x)
-    q = shift_round(acc, ir.acc_frac - ir.state_format.frac, ir.state_rounding)  # type: ignore[arg-type]
-    return saturate_symmetric(q, ir.state_format.width)
+    return saturate_symmetric(rounded(ir, h, x), ir.state_format.width)
 
 
 def readout(ir: DeploymentIR, h: np.ndarray) -> np.ndarray:

@@ -159,16 +159,20 @@ def _node(a: tuple[int, int, int], b: tuple[int, int, int], subtract: bool, shif
     # s_a * A + t * B with A, B >= their own sign: first operand positive
     sign = ga
     sub = (t * ga) < 0
-    sa, sb = ea - e, eb - e
-    (alo, ahi), (blo, bhi) = ranges[va], ranges[vb]
-    blo, bhi = blo << sb, bhi << sb
-    alo, ahi = alo << sa, ahi << sa
+    _append(va, vb, ea - e, eb - e, sub, ranges, depths, nodes)
+    return inputs + len(nodes) - 1, e, sign
+
+
+def _append(a: int, b: int, sa: int, sb: int, sub: bool, ranges: list[tuple[int, int]],
+            depths: list[int], nodes: list[Node]) -> None:
+    """Append the node ``(a << sa) +/- (b << sb)`` with its exact range and depth."""
+    (alo, ahi), (blo, bhi) = ranges[a], ranges[b]
+    alo, ahi, blo, bhi = alo << sa, ahi << sa, blo << sb, bhi << sb
     lo, hi = (alo - bhi, ahi - blo) if sub else (alo + blo, ahi + bhi)
-    depth = 1 + max(depths[va], depths[vb])
-    nodes.append(Node(a=va, b=vb, sa=sa, sb=sb, sub=sub, lo=lo, hi=hi, depth=depth))
+    depth = 1 + max(depths[a], depths[b])
+    nodes.append(Node(a=a, b=b, sa=sa, sb=sb, sub=sub, lo=lo, hi=hi, depth=depth))
     ranges.append((lo, hi))
     depths.append(depth)
-    return inputs + len(nodes) - 1, e, sign
 
 
 def _check(graph: AdderGraph, matrix: np.ndarray) -> None:
@@ -279,15 +283,11 @@ def _search(constant: int, adders: int, input_range: tuple[int, int]) -> AdderGr
     best: list[tuple[tuple[int, int], AdderGraph]] = []
 
     def graph(chain: list[tuple[int, int, int, int, bool]]) -> AdderGraph:
-        ranges, depths, nodes = [input_range], [0], []
-        for a, b, sa, sb, sub in chain:
-            (alo, ahi), (blo, bhi) = ranges[a], ranges[b]
-            alo, ahi, blo, bhi = alo << sa, ahi << sa, blo << sb, bhi << sb
-            lo, hi = (alo - bhi, ahi - blo) if sub else (alo + blo, ahi + bhi)
-            depth = 1 + max(depths[a], depths[b])
-            nodes.append(Node(a=a, b=b, sa=sa, sb=sb, sub=sub, lo=lo, hi=hi, depth=depth))
-            ranges.append((lo, hi))
-            depths.append(depth)
+        ranges: list[tuple[int, int]] = [input_range]
+        depths: list[int] = [0]
+        nodes: list[Node] = []
+        for step in chain:
+            _append(*step, ranges, depths, nodes)
         return AdderGraph(inputs=1, input_range=input_range, nodes=tuple(nodes),
                           outputs=(Output(value=len(nodes), shift=0, sign=1),))
 

@@ -24,15 +24,7 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from model import (
-    DeploymentIR,
-    accumulate,
-    atomic_write,
-    random_inputs,
-    run,
-    shift_round,
-    tb_inputs,
-)
+from model import DeploymentIR, atomic_write, random_inputs, rounded, run, tb_inputs
 from sim import Project, load_project
 
 CLOCK_NS = 10
@@ -116,31 +108,24 @@ def make_calls(ir: DeploymentIR, B: int, sequences: int, max_steps: int, seed: i
     return calls
 
 
-def saturated_states(ir: DeploymentIR, calls: list[Call]) -> int:
-    """State elements at +-state_max over every step the bench drove (reference)."""
+def saturation(ir: DeploymentIR, calls: list[Call]) -> tuple[int, dict[str, int]]:
+    """Over every step the bench drove (reference): the state elements at
+    +-state_max, and how often the rounded sum before saturation was above
+    +state_max, exactly -state_max - 1 (the one value whose low bits already read
+    -state_max but bit 0) or below it."""
     hit = 0
-    for call in calls:
-        _, states = run(ir, call.x, return_states=True)
-        hit += int(np.sum(np.abs(states) == ir.state_max))
-    return hit
-
-
-def rounded_sums(ir: DeploymentIR, calls: list[Call]) -> dict[str, int]:
-    """How often the rounded sum before saturation was above +state_max, exactly
-    -state_max - 1 (the one value whose low bits already read -state_max but bit 0)
-    or below it, over every step the bench drove (reference)."""
     counts = {"above": 0, "floor": 0, "below": 0}
     H = ir.state_max
     for call in calls:
         _, states = run(ir, call.x, return_states=True)
+        hit += int(np.sum(np.abs(states) == H))
         for t in range(states.shape[1]):
             h = states[:, t - 1] if t else np.zeros_like(states[:, 0])
-            acc = accumulate(ir, h, np.asarray(call.x)[:, t])
-            q = shift_round(acc, ir.acc_frac - ir.state_format.frac, ir.state_rounding)
+            q = rounded(ir, h, np.asarray(call.x)[:, t])
             counts["above"] += int(np.sum(q > H))
             counts["floor"] += int(np.sum(q == -H - 1))
             counts["below"] += int(np.sum(q < -H - 1))
-    return counts
+    return hit, counts
 
 
 def pack(values: np.ndarray, width: int) -> int:
@@ -379,10 +364,10 @@ async def test_stream(dut: Any) -> None:
     tb.kill()
     beats = sum(c.x.shape[0] * c.x.shape[1] for c in calls)
     steps = [int(c.x.shape[1]) for c in calls]
+    saturated, sums = saturation(ir, calls)
     result = {**_summary(tb), "finished": ok, "sequences": len(calls) * B, "beats": beats,
               "calls": len(calls), "steps": steps,
-              "saturated_states": saturated_states(ir, calls),
-              "rounded_sums": rounded_sums(ir, calls)}
+              "saturated_states": saturated, "rounded_sums": sums}
     record(settings, "stream", result)
     assert ok, f"timed out with {len(tb.beats)} beats unsent, {len(tb.scoreboard.expected)} " \
                "outputs missing"
