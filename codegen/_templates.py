@@ -77,6 +77,13 @@ def sshift(name: str, width: int, shift: int, to: int) -> str:
     return f"{{{{{to - keep}{{{name}[{width - 1}]}}}}, {body}}}"
 
 
+def vwrap(value: int, width: int) -> str:
+    """``value`` modulo 2^width as a sized signed literal (for a sum that is
+    exact modulo 2^width)."""
+    half = 1 << (width - 1)
+    return vlit((int(value) + half) % (1 << width) - half, width)
+
+
 def vhex(value: int, width: int) -> str:
     """An unsigned sized Verilog hex literal of a (non-negative) packed word."""
     return f"{width}'h{int(value):x}"
@@ -84,8 +91,8 @@ def vhex(value: int, width: int) -> str:
 
 FILTERS = {
     "cpp_int": cpp_int, "cpp_list": cpp_list, "neg": cpp_neg, "addop": cpp_addop,
-    "shl": cpp_shl, "vlit": vlit, "vhex": vhex, "sext": sext, "fit": fit, "zext": zext,
-    "sshift": sshift,
+    "shl": cpp_shl, "vlit": vlit, "vwrap": vwrap, "vhex": vhex, "sext": sext, "fit": fit,
+    "zext": zext, "sshift": sshift,
 }
 
 

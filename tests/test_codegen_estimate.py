@@ -267,7 +267,7 @@ def test_real_yosys_run_on_a_small_design(tmp_path: Path, monkeypatch: pytest.Mo
     doc = json.loads(buf.getvalue())
     y = doc["yosys"]["hadamard"]
     assert y["dsp"] == 0 and y["lut"] > 0 and y["ff"] > 0
-    work = tmp_path / "build" / "parallel_hadamard_f1_p1_b1" / "yosys"
+    work = tmp_path / "build" / "parallel_hadamard_f1_p1_l1_b1_csd" / "yosys"
     # Both reports of the same run: every module's local cells agree exactly.
     per_module = parse_stat_modules((work / "stat.json").read_text())
     text = (work / "stat.txt").read_text().split("=== design hierarchy")[0]

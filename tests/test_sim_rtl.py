@@ -81,6 +81,17 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"arch": "stream", "lanes": 2, "interleave": 1}),
     "n16_stream_l8_b4": (dict(hidden=16, input_dim=2, outputs=2, seed=34),
                          {"arch": "stream", "lanes": 8, "interleave": 4}),
+    # 1-bit inputs: U x as the U fields gated by the input bits; x 1/sqrt(2) as
+    # da4ml's chain; odd V width: the top Booth digit repeats the sign bit
+    "n32_stream_l4_b3_da_x1_w3": (
+        dict(hidden=32, input_dim=5, outputs=3, seed=41, weight_bits=3, inv_sqrt2_frac=8,
+             input_format=FixedFormat(width=1, frac=0, signed=False)),
+        {"arch": "stream", "lanes": 4, "interleave": 3, "arith": "da"}),
+    # signed 2-bit inputs, gated bit by bit (the top bit subtracts), 5-bit weights
+    "n16_stream_l2_b3_x2s_w5": (
+        dict(hidden=16, input_dim=3, outputs=2, seed=42, weight_bits=5,
+             input_format=FixedFormat(width=2, frac=1, signed=True)),
+        {"arch": "stream", "lanes": 2, "interleave": 3}),
     "n32_block8_stream_b1_last_unsigned": (
         dict(hidden=32, block_size=8, input_dim=3, outputs=3, readout="last", seed=30,
              input_format=FixedFormat(width=5, frac=5, signed=False)),
@@ -143,9 +154,9 @@ def test_bit_exact_with_gaps_backpressure_and_reset(name: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_cycles_match_schedule(name: str) -> None:
-    res, _ = _run(name)
     """Measured cycles equal docs/schedule.md's formulas, written out here from the
     design's k, F and B (not read from the code that emitted the design)."""
+    res, _ = _run(name)
     timing = res.results["timing"]
     assert timing["finished"] and timing["mismatches"] == 0
     assert timing["calls"] >= 3                       # back-to-back calls, ap_start held
@@ -200,7 +211,13 @@ def test_cycles_match_schedule(name: str) -> None:
         # L_u: entry register, per stage (m / 2^s) / L delay cycles (0 across lanes)
         # plus its output register, then the update's two registers (m + k + 2 for L = 1)
         l_u = 1 + sum(1 + (m >> s) // lanes for s in range(1, k + 1)) + 2
-        drain = l_u + c - 1                           # L_u, then the step's other slices
+        # L_r: relu(h) registered, then the readout tree's levels of four operands
+        # until at most two remain over L lanes x ceil(p_v / 2) Booth digits
+        leaves, tree = lanes * -(-_ir(name).output_weight_bits // 2), 0
+        while leaves > 2:
+            leaves, tree = -(-leaves // 4), tree + 1
+        # + the cycle the datapath runs behind the control
+        drain = l_u + 1 + tree + 1 + c - 1            # L_r + 1, then the step's other slices
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
     assert timing["call_periods"] == [first + (T * B - 1) * c + drain + 3]

@@ -257,7 +257,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     g, st = design.geometry, design.stream
     assert st is not None
     ir = design.ir
-    p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+    p_u = ir.input_weight_bits
     mems = {m.name: m for m in design.memories}
 
     def delay_line(part: Part, name: str, delay: int, width: int) -> None:
@@ -281,32 +281,61 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
                   f"{[sd.delay for sd in st.stages]}")
     upd = Part(name="update")
     ipw = g.input_product_width
+    rg = st.registers
+    pg = design.product_graph
     for _ in range(L):
-        upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
-        upd.add2(1, g.AW)                    # the sign from ROM: negate or not
-        # each term is a replicated weight bit AND-ed with a shifted input at the full width
-        upd.sum([(ipw, 0, True) for _ in design.used_inputs for b in range(p_u)], ipw)
-        upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
-                constant=g.round_half != 0)
+        if pg is not None:                   # x 1/sqrt(2): da4ml's chain
+            for nd in pg.nodes:
+                upd.add2(1, nd.adder_bits)
+        else:
+            upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
+        # U x: the terms (weights gated by input bits, or inputs by weight bits)
+        # in registered groups
+        for level in rg.ux.levels:
+            for grp in level:
+                upd.sum([(ipw, 0, True)] * len(grp), ipw)
+                upd.reg_bits += ipw
+        if g.shift_in > 0:                   # the sign inverts; its +1 in U x's low bit
+            upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW)
+        else:
+            upd.add2(1, g.AW)                # negate or not
+            upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
+                    constant=g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
-        upd.reg_bits += g.QW + g.AW + ipw    # kept acc bits, +-r/sqrt(2), U x
+        upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
     upd.reg_bits += design.roms[0].width + design.roms[2].width
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
-    upd.detail = f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM"
+    upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
+                  f"U x in {rg.ux.depth} registered level(s)")
     rd = Part(name="readout")
+    digits = len(design.booth_bits)
     for _ in range(g.outputs):
-        rd.sum([(g.OW, 0, True)] * (p_v * L + 1), g.OW)   # weight-bit-gated relu terms + acc
-        rd.sel(g.OW)                         # bias or accumulator at a step's first element
+        # Booth operands (a digit's 0 / relu / 2 relu select and bit inversion share
+        # the first adder's LUTs), summed in registered groups of four, then the
+        # accumulator adds the last level's (at most two) to itself
+        widths = [g.S + 1 + 2 * j for _ in range(L) for j in range(digits)]
+        for t, level in enumerate(rg.readout.levels):
+            nxt = []
+            for gi, grp in enumerate(level):
+                w = min(rg.readout_widths[t][gi], g.OW)
+                rd.sum([(widths[i], 0, True) for i in grp], w)
+                rd.reg_bits += w
+                nxt.append(w)
+            widths = nxt
+        rd.sum([(g.OW, 0, True)] + [(w, 0, True) for w in widths], g.OW)
+        rd.sel(g.OW)                         # start value or accumulator at a step's first slice
     rd.relu_bits += (g.S - 1) * L
+    rd.reg_bits += (g.S - 1) * L             # relu(h) registered
     rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
     rd.memory(mems["rom_v"])
-    rd.detail = f"{g.outputs} accumulators at {g.OW} b adding {L} lane(s), V columns from ROM"
+    rd.detail = (f"{g.outputs} accumulators at {g.OW} b, {L} lane(s) x {digits} Booth "
+                 f"operand(s) in {rg.readout.depth} registered level(s), V columns from ROM")
     top = Part(name="top")
     dw = g.d * g.W
-    top.reg_bits += dw + st.records * (dw + 4) + st.index_width + g.interleave + 8 + (
+    top.reg_bits += dw + st.registers.records * (dw + 4) + st.index_width + g.interleave + 8 + (
         2 * g.BW if g.interleave > 1 else 0)
     delay_line(top, "state", st.state_delay, g.S * L)
     top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
-                  f"{st.state_delay} x {g.S * L} b, {st.records} step records")
+                  f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records")
     return (rec, upd, rd, top)

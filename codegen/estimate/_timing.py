@@ -185,18 +185,24 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
 def _stream_paths(design: Design) -> tuple[Path, ...]:
     g, st = design.geometry, design.stream
     assert st is not None
-    ir = design.ir
     out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
                 luts=0 if s.across_lanes else 1) for s in st.stages]
-    ux_terms = len(design.used_inputs) * ir.input_weight_bits
-    out.append(Path(name="U x from the beat record", adders=_sum(ux_terms + 1,
-                                                                 g.input_product_width),
-                    luts=3))
-    out.append(Path(name="r / sqrt(2)", adders=_sum(len(design.recurrent_terms), g.AW)))
-    out.append(Path(name="acc", adders=_sum(3 + (g.round_half != 0), g.AW), luts=1))
-    out.append(Path(name="saturate, relu, readout accumulate",
-                    adders=(g.SW, *_sum(ir.output_weight_bits * st.lanes + 1, g.OW)),
-                    luts=3))
+    rg = st.registers
+    out.append(Path(name="U x, a registered level",
+                    adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv) + 1,
+                                g.input_product_width), luts=1))
+    if design.product_graph is not None:
+        out.append(Path(name="r / sqrt(2)", adders=(g.AW,) * design.product_graph.max_depth))
+    else:
+        out.append(Path(name="r / sqrt(2)", adders=_sum(len(design.recurrent_terms), g.AW)))
+    out.append(Path(name="acc", adders=_sum(3, g.AW), luts=1))
+    out.append(Path(name="saturate, relu", adders=(g.SW,), luts=2))
+    first = max((len(grp) for lv in rg.readout.levels[:1] for grp in lv),
+                default=rg.readout.leaves)
+    out.append(Path(name="Booth select, first readout level",
+                    adders=_sum(first, g.S + 2), luts=1))
+    out.append(Path(name="readout accumulate", adders=_sum(rg.readout.outputs + 1, g.OW),
+                    luts=1))
     out.append(Path(name="output to harness", adders=(), luts=_harness(design)))
     return tuple(out)
 

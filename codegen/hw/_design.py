@@ -143,6 +143,26 @@ class Rom:
         return self.field_width * self.fields
 
 
+def booth_digits(bits: int) -> int:
+    """Radix-4 Booth digits of a ``bits``-bit two's-complement weight."""
+    return (bits + 1) // 2
+
+
+def booth_digit_bits(bits: int, digit: int) -> tuple[int, int, int]:
+    """Weight bits (high, middle, low; -1: a constant 0) of Booth digit ``digit``,
+    worth -2*high + middle + low; bits above the sign repeat it."""
+    return min(2 * digit + 1, bits - 1), min(2 * digit, bits - 1), 2 * digit - 1
+
+
+def booth_correction(value: int, bits: int) -> int:
+    """What the inverted-bits form of ``value``'s negative digits leaves out:
+    the sum of 4^j over digits j whose high bit is set (the digit is then
+    negative or zero, and its operand is ~(magnitude) = -(magnitude) - 1)."""
+    word = value & ((1 << bits) - 1)
+    return sum(4 ** j for j in range(booth_digits(bits))
+               if (word >> booth_digit_bits(bits, j)[0]) & 1)
+
+
 def pack_fields(values: list[int], width: int) -> int:
     mask = (1 << width) - 1
     return sum((int(v) & mask) << (f * width) for f, v in enumerate(values))
@@ -193,6 +213,9 @@ class Design:
     stream: Stream | None               #: the streaming plan (``--arch stream``)
     stall: Stall | None                 #: registered enables and output FIFO (pipelined)
     roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
+    #: the streamed readout's start value per output: its bias plus the +1s of the
+    #: negative Booth digits of its V row (``booth_correction``)
+    readout_offsets: tuple[int, ...] = ()
     schedule: Schedule
     tb_sequences: int                   #: test-bench sequences (whole calls of B)
     tb_steps: int
@@ -200,6 +223,12 @@ class Design:
     @property
     def folded(self) -> bool:
         return self.geometry.ticks > 0
+
+    @property
+    def booth_bits(self) -> tuple[tuple[int, int, int], ...]:
+        """Per radix-4 Booth digit of a V weight: its (high, middle, low) bits."""
+        bits = self.ir.output_weight_bits
+        return tuple(booth_digit_bits(bits, j) for j in range(booth_digits(bits)))
 
     @property
     def streaming(self) -> bool:
@@ -324,6 +353,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                           pipeline.input_levels, group)
                if pipeline.input_ahead else None)
     stream = roms = stall = None
+    offsets: tuple[int, ...] = ()
     memories: tuple[Memory, ...] = ()
     if options.pipeline > 1:    # pipelined: registered enables, readout into a FIFO
         stall = stall_plan(
@@ -336,8 +366,16 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                            width=g.outputs * g.OW + 2),)
     if options.arch == "stream":
         lanes = options.lanes
-        stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes)
         p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
+        used = int(np.count_nonzero(np.any(U != 0, axis=0)))
+        stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes,
+                             ux_terms=max(1, used * min(g.W, p_u)),
+                             booth_digits=booth_digits(p_v))
+        # the readout starts from its bias plus the +1s of every negative Booth
+        # digit (the datapath adds the digit's inverted bits)
+        offsets = tuple(int(ir.output_bias[o]) + sum(booth_correction(int(v), p_v)
+                                                      for v in V[o])
+                        for o in range(g.outputs))
         slices = range(stream.slices)
 
         def word(values, e: int, width: int) -> int:  # type: ignore[no-untyped-def]
@@ -371,7 +409,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream, stall=stall,
         readout_tree=tree, readout_graph=graph, product_graph=product, input_tree=in_tree,
-        roms=roms or (),
+        roms=roms or (), readout_offsets=offsets,
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
                           pipeline=options.pipeline + pipeline.pre, stream=stream, n=g.n,
                           readout_stages=levels,

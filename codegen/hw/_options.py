@@ -62,9 +62,6 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
     if options.arith not in ARITHS:
         raise FlowError(f"--arith {options.arith!r} is unknown; valid: "
                         f"{', '.join(ARITHS)}")
-    if options.arith == "da" and options.arch != "parallel":
-        raise FlowError("--arith da applies to the parallel architecture (the streamed "
-                        "datapath reads its weights from ROM)")
     if options.arch == "stream":
         _check_stream(ir, options)
     elif options.lanes != 1:

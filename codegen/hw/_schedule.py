@@ -23,7 +23,7 @@ class Schedule:
     ``first`` = max(1, ticks): cycles from a call's first RUN cycle to its first update.
     ``drain``: cycles after the last beat until its output leaves (pipelined: P - 1
     plus the readout tree's levels plus the output FIFO's cycle; streaming: the
-    update latency plus n - 1).
+    readout latency L_r plus N - 1).
     A call of B sequences of T steps takes ``first + (T*B - 1)*c + drain + 3``
     cycles; each sequence steps every B*c cycles.
     """
@@ -64,14 +64,16 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
     """The schedule of a design with ``k`` butterfly stages folded ``fold`` times
     (or cut into ``pipeline`` stages)."""
     if stream is not None:
-        # One element per cycle: a beat every n cycles; after the last beat its
-        # step still streams n - 1 elements and the readout trails by L_u.
+        # One slice per cycle: a beat every N cycles; after the last beat its
+        # step still streams N - 1 slices and the readout's accumulator trails
+        # the entry by L_r (the Verilog target's registered readout), plus the
+        # cycle the datapath runs behind the control (its enables are registered).
         c = n // stream.lanes
+        l_r = stream.registers.readout_latency + 1
         return Schedule(fold=1, interleave=interleave, ticks=0, cycles_per_beat=c,
                         cycles_per_sequence_step=c * interleave, first=1,
-                        drain=stream.update_latency + c - 1, call_overhead=CALL_OVERHEAD,
-                        latency=c + stream.update_latency,
-                        first_latency=c + stream.update_latency)
+                        drain=l_r + c - 1, call_overhead=CALL_OVERHEAD,
+                        latency=c + l_r, first_latency=c + l_r)
     ticks = k * fold if (fold > 1 and k > 0 and not dense) else 0
     c = ticks + 1
     first = max(1, ticks)

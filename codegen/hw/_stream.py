@@ -18,11 +18,25 @@ slices long, so element p of a sequence's state comes back with that
 sequence's next beat; B >= ceil(L_u / N) sequences hide the transform's fill.
 The readout accumulates V relu(h) as the new state streams past (o
 accumulators each adding L lanes, V columns from ROM).
+
+The Verilog target registers more than the cycle model above (``registers``):
+U x is a tree of registered levels of at most ``GROUP`` operands each, started
+as many cycles ahead as it has levels; relu(h) is registered; each V weight is
+read as radix-4 Booth digits (a digit selects 0, relu or 2 relu and its sign
+inverts the bits: one adder operand per digit, the inversion's +1 summed into
+the accumulator's start value), and those operands meet in a tree of registered
+levels before the accumulator.  The accumulator therefore sees slice e's
+products ``readout_latency`` cycles after the entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from model import signed_bits
+
+#: operands per registered level of the lane trees (two adder levels)
+GROUP = 4
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +79,60 @@ class StepLookup:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LaneTree:
+    """A sum of ``leaves`` operands in registered levels: ``levels[t]`` groups
+    the previous level's values (level 0: the leaves) by index; the consumer
+    adds what the last level leaves (at most ``root`` operands)."""
+
+    leaves: int
+    levels: tuple[tuple[tuple[int, ...], ...], ...]
+
+    @property
+    def depth(self) -> int:
+        return len(self.levels)
+
+    @property
+    def outputs(self) -> int:
+        return len(self.levels[-1]) if self.levels else self.leaves
+
+
+def lane_tree(leaves: int, *, root: int, limit: int | None = None) -> LaneTree:
+    """Registered levels of ``GROUP`` operands until at most ``root`` remain (at
+    most ``limit`` levels: the last then takes larger groups)."""
+    levels = []
+    count = leaves
+    while count > root and (limit is None or len(levels) < limit):
+        size = GROUP
+        if limit is not None and len(levels) == limit - 1:
+            size = max(GROUP, -(-count // root))
+        groups = tuple(tuple(range(i, min(i + size, count))) for i in range(0, count, size))
+        levels.append(groups)
+        count = len(groups)
+    return LaneTree(leaves=leaves, levels=tuple(levels))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Registers:
+    """Where the Verilog target's extra registers put things (cycles after the
+    entry, docs/schedule.md): the U x tree (its last level is the register the
+    update adds), the readout's lane tree per output, and the indices, records
+    and ROM offsets that follow from them."""
+
+    ux: LaneTree               #: U x terms of one lane, the last level registered
+    readout: LaneTree          #: one output's Booth operands over the L lanes
+    #: bits of each readout tree register, per level and group (exact: its range)
+    readout_widths: tuple[tuple[int, ...], ...]
+    ux_step: StepLookup        #: the record U x's first level reads
+    u_address_offset: int      #: the U ROM read for that level
+    v_address_offset: int      #: the V ROM read beside relu(h)'s register
+    readout_latency: int       #: L_r: cycles from entry until the accumulator adds a slice
+    readout_first: int         #: entry index when it adds element 0
+    end_index: int             #: entry index when it adds a step's last slice
+    end_record: int            #: the record of that step
+    records: int               #: per-step records kept
+
+
+@dataclass(frozen=True, kw_only=True)
 class Stream:
     lanes: int
     slices: int                #: N = n / L slices (cycles) per step
@@ -82,6 +150,7 @@ class Stream:
     u_address_offset: int      #: ROM address = e - offset (mod n) for the update's row
     sb_address_offset: int     #: same for the sign and bias (one cycle later)
     v_address_offset: int      #: same for the readout's V column
+    registers: Registers       #: the Verilog target's registered form
 
 
 def _lookup(latency: int, n: int) -> tuple[StepLookup, int]:
@@ -94,7 +163,20 @@ def _lookup(latency: int, n: int) -> tuple[StepLookup, int]:
     return StepLookup(at_zero=at_zero, early=early, late=late, bound=r), max(at_zero, early, late)
 
 
-def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int = 1) -> Stream:
+def _end(latency: int, slices: int) -> tuple[int, int]:
+    """Entry index and record of a step's last slice for a consumer ``latency``
+    cycles behind the entry."""
+    end_latency = latency + slices - 1
+    q, r = divmod(end_latency, slices)
+    end_index = end_latency % slices
+    end_age = q + (1 if end_index < r else 0)
+    return end_index, end_age - (1 if end_index == 0 else 0)
+
+
+def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int = 1,
+                ux_terms: int = 1, booth_digits: int = 1) -> Stream:
+    """The plan; ``ux_terms`` operands make one lane's U x and ``booth_digits``
+    one V weight's digits (the Verilog target's trees, ``Stream.registers``)."""
     k = m.bit_length() - 1
     slices = n // lanes
     stages = []
@@ -108,11 +190,30 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     l_wht = offset      # r of slice e sits in the last stage register at t0 + e + l_wht
     l_u = l_wht + 2     # +-r/sqrt(2) and U x registered, then the kept accumulator bits
     upd, top_u = _lookup(l_wht, slices)
-    end_latency = l_u + slices - 1
-    q, r = divmod(end_latency, slices)
-    end_index = end_latency % slices
-    end_age = q + (1 if end_index < r else 0)
-    end_record = end_age - (1 if end_index == 0 else 0)
+    end_index, end_record = _end(l_u, slices)
+    # the Verilog target: U x's last level is registered at l_wht + 1 like r/sqrt(2);
+    # its first level reads the record and the ROM (depth - 1) cycles earlier
+    ux = lane_tree(ux_terms, root=1, limit=l_wht)
+    ux = ux if ux.depth else LaneTree(leaves=ux_terms, levels=((tuple(range(ux_terms)),),))
+    ux_step, top_x = _lookup(l_wht + 1 - ux.depth, slices)
+    readout = lane_tree(lanes * booth_digits, root=2)
+    # leaf l*digits + j: digit j's operand, in [-2^S, 2^S - 1] * 4^j (S = state_width:
+    # relu(h) or twice it, bits inverted when the digit is negative)
+    ranges = [(-(1 << state_width) << 2 * j, ((1 << state_width) - 1) << 2 * j)
+              for _ in range(lanes) for j in range(booth_digits)]
+    widths = []
+    for level in readout.levels:
+        ranges = [(sum(ranges[i][0] for i in grp), sum(ranges[i][1] for i in grp))
+                  for grp in level]
+        widths.append(tuple(signed_bits(lo, hi) for lo, hi in ranges))
+    l_r = l_u + 1 + readout.depth      # relu(h) registered, then the tree's levels
+    r_end_index, r_end_record = _end(l_r, slices)
+    registers = Registers(
+        ux=ux, readout=readout, readout_widths=tuple(widths), ux_step=ux_step,
+        u_address_offset=l_wht - ux.depth,
+        v_address_offset=l_u, readout_latency=l_r, readout_first=l_r % slices,
+        end_index=r_end_index, end_record=r_end_record,
+        records=max(top_x, r_end_record) + 1)
     return Stream(
         lanes=lanes, slices=slices, index_width=max(1, (slices - 1).bit_length()),
         stages=tuple(stages), transform_latency=l_wht, update_latency=l_u,
@@ -120,4 +221,4 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         update_step=upd, end_index=end_index, end_record=end_record,
         records=max(top_u, end_record) + 1,
         readout_first=l_u % slices, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
-        v_address_offset=l_u - 1)
+        v_address_offset=l_u - 1, registers=registers)
