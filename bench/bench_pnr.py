@@ -123,6 +123,12 @@ CONFIGS: tuple[Config, ...] = (
            ir_path="examples/copy200_f8", families=("xc7",)),
     Config(name="copy200_f8_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
            ir_path="examples/copy200_f8", families=("xc7",)),
+    # sixteen and eight lanes with the registered Booth readout: the point with
+    # fewer LUTs than FINN's LSTM at >= 10 M steps/s (xc7 LUT, ECP5 clock)
+    Config(name="copy200_f8_stream_l16_b3_da", n=128, m=128, arch="stream", lanes=16,
+           interleave=3, arith="da", ir_path="examples/copy200_f8", families=("ecp5", "xc7")),
+    Config(name="copy200_f8_stream_l8_b2_da", n=128, m=128, arch="stream", lanes=8,
+           interleave=2, arith="da", ir_path="examples/copy200_f8", families=("ecp5", "xc7")),
     # --arith da: da4ml adder graphs for the readout and x 1/sqrt(2)
     Config(name="copy200_f8_p9_b9_da", n=128, m=128, pipeline=9, interleave=9,
            arith="da", ir_path="examples/copy200_f8", families=("xc7",),
