@@ -105,6 +105,23 @@ def paths(design: Design) -> tuple[Path, ...]:
                 Path(name="enable decision to its group registers", adders=(), luts=4),
                 Path(name="registered enable to its registers", adders=(),
                      fanout=design.stall.widest_copy))
+    if design.streaming:
+        # The streamed datapath runs a cycle behind its control: the enable, from
+        # the handshakes, reaches the control's registers and one registered copy
+        # per lane, per output's readout and per delay line; each copy drives its
+        # own registers.
+        st = design.stream
+        assert st is not None
+        parts = {p.name: p for p in structure(design)}
+        g = design.geometry
+        lane = (parts["recurrent"].reg_bits + parts["update"].reg_bits) // st.lanes
+        out = (parts["readout"].reg_bits - (g.S - 1) * st.lanes) // g.outputs
+        copies = st.lanes + g.outputs + sum(1 for s in st.stages if not s.across_lanes) + 1
+        return (*own,
+                Path(name="enable to the control and its copies", adders=(), luts=3,
+                     fanout=copies + parts["top"].reg_bits),
+                Path(name="registered enable to its registers", adders=(),
+                     fanout=max(lane, out)))
     # The datapath stalls as one (input gaps, y backpressure): one enable, computed
     # from the handshakes, reaches every register.
     regs = sum(p.reg_bits for p in structure(design))
