@@ -130,7 +130,12 @@ def test_stream_options_and_plan() -> None:
     # entry register + sum(D_s + 1) + two update registers = m + k + 2
     assert st.update_latency == 16 + 4 + 2
     assert st.state_delay + st.update_latency == 2 * 16
-    assert d.schedule.cycles_per_beat == 16 and d.schedule.drain == st.update_latency + 15
+    # the readout: relu registered, Booth operands (2 digits) over one lane summed by the
+    # accumulator itself (no tree level), then the cycle behind the control
+    assert st.registers.readout.depth == 0
+    assert st.registers.readout_latency == st.update_latency + 1
+    assert d.schedule.cycles_per_beat == 16
+    assert d.schedule.drain == st.registers.readout_latency + 1 + 15
     assert {m.name for m in d.memories} >= {"rom_u", "rom_v", "rom_sb", "state"}
 
 
@@ -164,3 +169,41 @@ def test_stream_lanes_plan() -> None:
     assert (state.words, state.width) == (21, 4 * ir.state_format.width)
     with pytest.raises(FlowError, match=re.escape("needs --interleave >= 3")):
         check_options(ir, EmitOptions(target="verilog", arch="stream", lanes=4, interleave=2))
+
+
+@pytest.mark.parametrize("bits", [2, 3, 4, 5, 6])
+def test_booth_operands_give_the_product_exactly(bits: int) -> None:
+    """Every p-bit weight times every relu value of a 6-bit state: the streamed
+    readout's operands (a digit picks 0, r or 2r; a set high bit inverts those
+    bits) plus the weight's correction equal the product."""
+    from codegen.hw import booth_correction, booth_digit_bits, booth_digits
+
+    S = 6
+    for v in range(-(1 << (bits - 1)), 1 << (bits - 1)):
+        word = v & ((1 << bits) - 1)
+        bit = [(word >> min(i, bits - 1)) & 1 for i in range(2 * booth_digits(bits))]
+        for r in range(1 << (S - 1)):
+            total = booth_correction(v, bits)
+            for j in range(booth_digits(bits)):
+                hi, mid, lo = (bit[i] if i >= 0 else 0 for i in booth_digit_bits(bits, j))
+                one = mid ^ lo
+                two = (not one) and (hi ^ mid)
+                mag = r if one else (2 * r if two else 0)
+                operand = ~mag if hi else mag          # {neg, mag ^ neg}: S + 1 bits signed
+                assert -(1 << S) <= operand < (1 << S)
+                total += operand * 4 ** j
+            assert total == v * r, (v, r)
+
+
+def test_lane_trees_group_every_operand_once() -> None:
+    from codegen.hw import lane_tree
+
+    for leaves in range(1, 70):
+        for root, limit in ((1, None), (2, None), (1, 2)):
+            t = lane_tree(leaves, root=root, limit=limit)
+            count = leaves
+            for level in t.levels:
+                assert sorted(i for grp in level for i in grp) == list(range(count))
+                count = len(level)
+            assert count <= root or (limit is not None and t.depth == limit and count == 1)
+            assert t.outputs == count

@@ -128,8 +128,6 @@ def test_design_records_graphs_only_when_asked() -> None:
 
 @pytest.mark.parametrize("opts", [dict(target="vitis", arch="stream", interleave=2,
                                        arith="da"),
-                                  dict(target="verilog", arch="stream", interleave=2,
-                                       arith="da"),
                                   dict(target="verilog", arith="dsp")])
 def test_arith_da_refused_where_it_does_not_apply(opts: dict[str, object]) -> None:
     ir = model.random_ir(hidden=8, input_dim=3, outputs=3, seed=4)

@@ -62,6 +62,9 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
     if options.arith not in ARITHS:
         raise FlowError(f"--arith {options.arith!r} is unknown; valid: "
                         f"{', '.join(ARITHS)}")
+    if options.arith == "da" and options.arch == "stream" and options.target == "vitis":
+        raise FlowError("--arith da applies to the streamed datapath of --target verilog "
+                        "(the Vitis stream writes x 1/sqrt(2) as CSD shift-adds)")
     if options.arch == "stream":
         _check_stream(ir, options)
     elif options.lanes != 1:
