@@ -48,10 +48,11 @@ COEFFICIENTS: dict[str, Coefficients] = {
                              # Yosys xc7 stream rows of bench/results/pnr_ecp5.json)
                              "ram": 0.67, "rom": 1.0,
                              # the streaming datapath's selects with their glue (delay-line
-                             # addressing, record picks): least squares on three Yosys xc7
-                             # stream rows of bench/results/pnr_ecp5.json, the fourth
-                             # (copy200 L = 4) held out at +0.8 %
-                             "sel": 2.08}, lut_fixed=20.7, carry_bits=4),
+                             # addressing, record picks, per-lane index copies): least
+                             # squares on three Yosys xc7 stream rows of
+                             # bench/results/pnr_ecp5.json (n16, n64, copy200 at L = 1),
+                             # the five others (L = 4, 8, 16) held out: -10.5 .. +4.4 %
+                             "sel": 1.594}, lut_fixed=20.7, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16

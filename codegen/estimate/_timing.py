@@ -65,10 +65,10 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row's slowest path is a fanout since the pipelined
     # designs register their enables in copies, so the fit leaves it at its start
     # value (2.5; fitted as 3.384 when a global enable was critical, docs/estimates.md)
-    "ecp5": DelayModel(t0=0.1291, t_adder=1.5134, t_bit=0.0, t_lut=0.9754, size=0.2433,
+    "ecp5": DelayModel(t0=0.0, t_adder=2.1844, t_bit=0.0249, t_lut=1.6019, size=0.0621,
                        t_fanout=2.5),
 }
-ICE40_SCALE = 3.211
+ICE40_SCALE = 2.801
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
@@ -205,9 +205,14 @@ def _stream_paths(design: Design) -> tuple[Path, ...]:
     out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
                 luts=0 if s.across_lanes else 1) for s in st.stages]
     rg = st.registers
-    out.append(Path(name="U x, a registered level",
-                    adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv) + 1,
-                                g.input_product_width), luts=1))
+    # Yosys moves a ROM's output register to its address (a registered read port
+    # mapped to LUTs), so the table's N:1 select joins U x's first level
+    # (a 16:1 select is one slice's LUT4s and muxes, each further factor 4 one level)
+    address = max(st.slices - 1, 1).bit_length()
+    rom_levels = 1 + max(0, -(-(address - 4) // 2))
+    out.append(Path(name="ROM read and a registered level of U x",
+                    adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv),
+                                g.input_product_width), luts=1 + rom_levels))
     if design.product_graph is not None:
         out.append(Path(name="r / sqrt(2)", adders=(g.AW,) * design.product_graph.max_depth))
     else:
