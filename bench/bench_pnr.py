@@ -99,7 +99,11 @@ CONFIGS: tuple[Config, ...] = (
     # n = 64 (the Pareto front): parallel, pipelined, streaming
     Config(name="n64_stream_b2", n=64, m=64, arch="stream", interleave=2,
            families=("ecp5", "ice40", "xc7")),
+    Config(name="n64_stream_l2_b2", n=64, m=64, arch="stream", lanes=2, interleave=2,
+           held_out=True),
     Config(name="n64_stream_l4_b2", n=64, m=64, arch="stream", lanes=4, interleave=2),
+    Config(name="n64_stream_l8_b2", n=64, m=64, arch="stream", lanes=8, interleave=2,
+           held_out=True),
     Config(name="n64_stream_l16_b3", n=64, m=64, arch="stream", lanes=16, interleave=3,
            held_out=True),
     Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
