@@ -303,7 +303,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
                     constant=g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
         upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
-    upd.reg_bits += design.roms[0].width + design.roms[2].width
+    upd.reg_bits += 2 * (design.roms[0].width + design.roms[2].width)   # read, then kept
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
     upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
@@ -326,8 +326,8 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         rd.sum([(g.OW, 0, True)] + [(w, 0, True) for w in widths], g.OW)
         rd.sel(g.OW)                         # start value or accumulator at a step's first slice
     rd.relu_bits += (g.S - 1) * L
-    rd.reg_bits += (g.S - 1) * L             # relu(h) registered
-    rd.reg_bits += 2 * g.outputs * g.OW + design.roms[1].width
+    rd.reg_bits += (g.S - 1) * L * g.outputs  # relu(h) registered, a copy per output
+    rd.reg_bits += 2 * g.outputs * g.OW + 2 * design.roms[1].width
     rd.memory(mems["rom_v"])
     rd.detail = (f"{g.outputs} accumulators at {g.OW} b, {L} lane(s) x {digits} Booth "
                  f"operand(s) in {rg.readout.depth} registered level(s), V columns from ROM")

@@ -115,7 +115,7 @@ def paths(design: Design) -> tuple[Path, ...]:
         parts = {p.name: p for p in structure(design)}
         g = design.geometry
         lane = (parts["recurrent"].reg_bits + parts["update"].reg_bits) // st.lanes
-        out = (parts["readout"].reg_bits - (g.S - 1) * st.lanes) // g.outputs
+        out = parts["readout"].reg_bits // g.outputs
         copies = st.lanes + g.outputs + sum(1 for s in st.stages if not s.across_lanes) + 1
         return (*own,
                 Path(name="enable to the control and its copies", adders=(), luts=3,
@@ -205,14 +205,15 @@ def _stream_paths(design: Design) -> tuple[Path, ...]:
     out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
                 luts=0 if s.across_lanes else 1) for s in st.stages]
     rg = st.registers
-    # Yosys moves a ROM's output register to its address (a registered read port
-    # mapped to LUTs), so the table's N:1 select joins U x's first level
-    # (a 16:1 select is one slice's LUT4s and muxes, each further factor 4 one level)
+    # a table read is registered twice (Yosys moves the first register to a LUT
+    # ROM's address), so its N:1 select is a cycle of its own: a 16:1 select is
+    # one slice's LUT4s and muxes, each further factor 4 one level
     address = max(st.slices - 1, 1).bit_length()
-    rom_levels = 1 + max(0, -(-(address - 4) // 2))
-    out.append(Path(name="ROM read and a registered level of U x",
+    out.append(Path(name="ROM read", adders=(),
+                    luts=1 + max(0, -(-(address - 4) // 2))))
+    out.append(Path(name="a registered level of U x",
                     adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv),
-                                g.input_product_width), luts=1 + rom_levels))
+                                g.input_product_width), luts=1))
     if design.product_graph is not None:
         out.append(Path(name="r / sqrt(2)", adders=(g.AW,) * design.product_graph.max_depth))
     else:
