@@ -51,7 +51,8 @@ COEFFICIENTS: dict[str, Coefficients] = {
                              # addressing, record picks, per-lane index copies): least
                              # squares on three Yosys xc7 stream rows of
                              # bench/results/pnr_ecp5.json (n16, n64, copy200 at L = 1),
-                             # the five others (L = 4, 8, 16) held out: -10.5 .. +4.4 %
+                             # the five others (L = 1 .. 16) held out: -12.9 .. +5.6 % on
+                             # the final streaming RTL
                              "sel": 1.594}, lut_fixed=20.7, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
