@@ -295,12 +295,12 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
             for grp in level:
                 upd.sum([(ipw, 0, True)] * len(grp), ipw)
                 upd.reg_bits += ipw
-        if g.shift_in > 0:                   # the sign inverts; its +1 in U x's low bit
-            upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW)
-        else:
-            upd.add2(1, g.AW)                # negate or not
-            upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
-                    constant=g.round_half != 0)
+        # the sign inverts, its +1 in U x's empty low bit (else negate or not);
+        # bias and rounding half are one operand (else the half is a constant)
+        if g.shift_in == 0:
+            upd.add2(1, g.AW)
+        upd.sum([(g.AW, 0, True), (ipw, g.shift_in, True), (g.S, g.shift, True)], g.AW,
+                constant=g.shift_in == 0 and g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
         upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
     upd.reg_bits += 2 * (design.roms[0].width + design.roms[2].width)   # read, then kept

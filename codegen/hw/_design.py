@@ -142,6 +142,12 @@ class Rom:
     def width(self) -> int:
         return self.field_width * self.fields
 
+    def lane_words(self, lane: int, lanes: int) -> tuple[int, ...]:
+        """Lane ``lane``'s part of every word when each word holds ``lanes``
+        lanes' fields, lane l's at [l * width / lanes +: width / lanes]."""
+        bits = self.width // lanes
+        return tuple((w >> (lane * bits)) & ((1 << bits) - 1) for w in self.words)
+
 
 def booth_digits(bits: int) -> int:
     """Radix-4 Booth digits of a ``bits``-bit two's-complement weight."""
@@ -353,6 +359,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                           pipeline.input_levels, group)
                if pipeline.input_ahead else None)
     stream = roms = stall = None
+    used_inputs = tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0)))
     offsets: tuple[int, ...] = ()
     memories: tuple[Memory, ...] = ()
     if options.pipeline > 1:    # pipelined: registered enables, readout into a FIFO
@@ -367,9 +374,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     if options.arch == "stream":
         lanes = options.lanes
         p_u, p_v = ir.input_weight_bits, ir.output_weight_bits
-        used = int(np.count_nonzero(np.any(U != 0, axis=0)))
         stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes,
-                             ux_terms=max(1, used * min(g.W, p_u)),
+                             ux_terms=max(1, len(used_inputs) * min(g.W, p_u)),
                              booth_digits=booth_digits(p_v))
         # the readout starts from its bias plus the +1s of every negative Booth
         # digit (the datapath adds the digit's inverted bits)
@@ -405,7 +411,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         dense=dense_rows(g.n, g.m, sign) if g.dense else (),
         inv_sqrt2_terms=inv, recurrent_terms=inv or (Term(var=0, shift=0, sign=1),),
         update_rows=tuple(rows), readout_rows=readout,
-        used_inputs=tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0))),
+        used_inputs=used_inputs,
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream, stall=stall,
         readout_tree=tree, readout_graph=graph, product_graph=product, input_tree=in_tree,

@@ -123,8 +123,12 @@ class Registers:
     #: bits of each readout tree register, per level and group (exact: its range)
     readout_widths: tuple[tuple[int, ...], ...]
     ux_step: StepLookup        #: the record U x's first level reads
-    u_address_offset: int      #: the U ROM read for that level
-    v_address_offset: int      #: the V ROM read beside relu(h)'s register
+    #: ROM address = e - offset (mod N): each table is read two cycles ahead and
+    #: registered twice (Yosys moves the first register of a LUT ROM to its
+    #: address, the second keeps the select in a cycle of its own)
+    u_address_offset: int      #: the U row, kept when U x's first level reads it
+    sb_address_offset: int     #: the sign and bias, kept beside r/sqrt(2)
+    v_address_offset: int      #: the V column, kept beside relu(h)'s register
     readout_latency: int       #: L_r: cycles from entry until the accumulator adds a slice
     readout_first: int         #: entry index when it adds element 0
     end_index: int             #: entry index when it adds a step's last slice
@@ -210,8 +214,8 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     r_end_index, r_end_record = _end(l_r, slices)
     registers = Registers(
         ux=ux, readout=readout, readout_widths=tuple(widths), ux_step=ux_step,
-        u_address_offset=l_wht - ux.depth,
-        v_address_offset=l_u, readout_latency=l_r, readout_first=l_r % slices,
+        u_address_offset=l_wht - ux.depth - 1, sb_address_offset=l_wht - 1,
+        v_address_offset=l_u - 1, readout_latency=l_r, readout_first=l_r % slices,
         end_index=r_end_index, end_record=r_end_record,
         records=max(top_x, r_end_record) + 1)
     return Stream(
