@@ -23,6 +23,10 @@ def add_schedule_arguments(p: argparse.ArgumentParser) -> None:
                         "through delay-feedback butterflies (n cycles per step)")
     p.add_argument("--lanes", type=positive_int, default=1,
                    help="L: elements per cycle of --arch stream (a power of two, 1 .. n/2)")
+    p.add_argument("--reuse", type=positive_int, default=1,
+                   help="R: cycles each slice of --arch stream --lanes 1 is held; one U x "
+                        "adder and one readout adder serve ceil(inputs / R) inputs and "
+                        "ceil(outputs / R) outputs per cycle (hls4ml's reuse factor)")
     p.add_argument("--arith", choices=ARITHS, default="csd",
                    help="csd: each constant product as its own CSD shift-add terms; da: "
                         "da4ml adder graphs (the readout shares sums between outputs, "

@@ -27,7 +27,7 @@ def _cmd_emit(args: argparse.Namespace) -> int:
     options = EmitOptions(
         target=args.target, fold=args.fold, interleave=args.interleave, part=args.part,
         clock_ns=args.clock_ns, datapath=args.datapath, pipeline=args.pipeline,
-        arch=args.arch, lanes=args.lanes, arith=args.arith,
+        arch=args.arch, lanes=args.lanes, reuse=args.reuse, arith=args.arith,
         tb_sequences=args.tb_sequences,
         tb_steps=args.tb_steps, tb_seed=args.seed)
     files = render(ir, options)

@@ -92,6 +92,19 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         dict(hidden=16, input_dim=3, outputs=2, seed=42, weight_bits=5,
              input_format=FixedFormat(width=2, frac=1, signed=True)),
         {"arch": "stream", "lanes": 2, "interleave": 3}),
+    # --reuse R: a slice held R cycles, one U x and one readout adder shared over
+    # groups of inputs and outputs (uneven groups, empty phases, 2 outputs a cycle)
+    "n16_stream_r3_b2_sat": (dict(hidden=16, input_dim=5, outputs=4, seed=43,
+                                  state_format=SMALL_STATE),
+                             {"arch": "stream", "reuse": 3, "interleave": 2}),
+    "n32_block8_stream_r4_b1_last_x1_w3": (
+        dict(hidden=32, block_size=8, input_dim=3, outputs=5, readout="last", seed=44,
+             weight_bits=3, input_format=FixedFormat(width=1, frac=0, signed=False)),
+        {"arch": "stream", "reuse": 4, "interleave": 1}),
+    "n32_stream_r9_b2_da_x2s_w5": (
+        dict(hidden=32, input_dim=4, outputs=9, seed=45, weight_bits=5, inv_sqrt2_frac=8,
+             input_format=FixedFormat(width=2, frac=1, signed=True)),
+        {"arch": "stream", "reuse": 9, "interleave": 2, "arith": "da"}),
     "n32_block8_stream_b1_last_unsigned": (
         dict(hidden=32, block_size=8, input_dim=3, outputs=3, readout="last", seed=30,
              input_format=FixedFormat(width=5, frac=5, signed=False)),
@@ -216,8 +229,12 @@ def test_cycles_match_schedule(name: str) -> None:
         leaves, tree = lanes * -(-_ir(name).output_weight_bits // 2), 0
         while leaves > 2:
             leaves, tree = -(-leaves // 4), tree + 1
+        # --reuse R: each slice lasts R cycles, the accumulator adds all digits itself
+        R = opts.get("reuse", 1)
+        if R > 1:
+            c, tree = c * R, 0
         # + the cycle the datapath runs behind the control
-        drain = l_u + 1 + tree + 1 + c - 1            # L_r + 1, then the step's other slices
+        drain = (l_u + 1 + tree) * R + 1 + c - 1      # L_r R + 1, then the step's other slices
     T = timing["steps"]
     assert timing["beat_gaps"] == [c]
     assert timing["call_periods"] == [first + (T * B - 1) * c + drain + 3]

@@ -33,6 +33,10 @@ class EmitOptions:
     pipeline: int = 1
     arch: Arch = "parallel"
     lanes: int = 1
+    #: R: cycles each slice of ``--arch stream`` is held; the U x and readout
+    #: adders serve ceil(inputs / R) inputs and ceil(outputs / R) outputs per cycle
+    #: (hls4ml's reuse factor)
+    reuse: int = 1
     arith: Arith = "csd"
     tb_sequences: int = 16
     tb_steps: int | None = None
@@ -69,6 +73,8 @@ def check_options(ir: DeploymentIR, options: EmitOptions) -> None:
         _check_stream(ir, options)
     elif options.lanes != 1:
         raise FlowError("--lanes applies to --arch stream only")
+    elif options.reuse != 1:
+        raise FlowError("--reuse applies to --arch stream only")
     depth = max_depth(ir.log2_block, product=options.arith == "da" and ir.odd_log2)
     if options.pipeline != 1:
         if options.datapath != "hadamard" or options.fold != 1:
@@ -100,6 +106,17 @@ def _check_stream(ir: DeploymentIR, options: EmitOptions) -> None:
                         f"(n = {n})")
     if options.fold != 1 or options.pipeline != 1 or options.datapath != "hadamard":
         raise FlowError("--arch stream takes no --fold, --pipeline or --datapath dense")
+    if options.reuse != 1:
+        most = max(ir.input_dim, ir.outputs)
+        if not 1 <= options.reuse <= most:
+            raise FlowError(f"--reuse {options.reuse} must be in [1, {most}] (the larger of "
+                            f"{ir.input_dim} inputs and {ir.outputs} outputs)")
+        if lanes != 1:
+            raise FlowError(f"--reuse {options.reuse} needs --lanes 1 (a slice of one element "
+                            "held R cycles)")
+        if options.target == "vitis":
+            raise FlowError("--reuse applies to the streamed datapath of --target verilog "
+                            "(the Vitis stream lets HLS share its operators)")
     plan = stream_plan(n=n, m=ir.block_size, state_width=ir.state_format.width,
                        interleave=options.interleave, lanes=lanes)
     if options.interleave < plan.min_interleave:

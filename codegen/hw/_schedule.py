@@ -68,8 +68,12 @@ def schedule(*, k: int, fold: int, interleave: int, dense: bool = False,
         # step still streams N - 1 slices and the readout's accumulator trails
         # the entry by L_r (the Verilog target's registered readout), plus the
         # cycle the datapath runs behind the control (its enables are registered).
-        c = n // stream.lanes
-        l_r = stream.registers.readout_latency + 1
+        # With --reuse R a slice lasts R cycles (the readout's last add is the
+        # last slice's last cycle); the datapath's cycle behind the control does
+        # not scale.
+        r = stream.cycles_per_slice
+        c = n // stream.lanes * r
+        l_r = stream.registers.readout_latency * r + 1
         return Schedule(fold=1, interleave=interleave, ticks=0, cycles_per_beat=c,
                         cycles_per_sequence_step=c * interleave, first=1,
                         drain=l_r + c - 1, call_overhead=CALL_OVERHEAD,

@@ -27,6 +27,13 @@ inverts the bits: one adder operand per digit, the inversion's +1 summed into
 the accumulator's start value), and those operands meet in a tree of registered
 levels before the accumulator.  The accumulator therefore sees slice e's
 products ``readout_latency`` cycles after the entry.
+
+With ``--reuse R`` (one lane) each slice is held R cycles: the transform, the
+update and the delay lines advance once per slice, while one U x adder takes a
+group of inputs per cycle (its sum registered when the slice ends: a tree of
+one level) and one readout adder a group of outputs per cycle, their
+accumulators a ring of R entries that turns once per cycle (``Reuse``).  All
+counts of the plan stay in slices; a slice lasts R cycles.
 """
 
 from __future__ import annotations
@@ -112,6 +119,42 @@ def lane_tree(leaves: int, *, root: int, limit: int | None = None) -> LaneTree:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Reuse:
+    """``--reuse R``: phase s (0 .. R - 1) of a slice sums the U x terms of the
+    used inputs ``input_groups[s]`` and adds the readout operands of the outputs
+    ``output_groups[s]`` (slot t of the ring entry the adder writes; -1: none)."""
+
+    factor: int
+    input_groups: tuple[tuple[int, ...], ...]
+    output_groups: tuple[tuple[int, ...], ...]
+
+    @property
+    def inputs_per_cycle(self) -> int:
+        return max(len(grp) for grp in self.input_groups)
+
+    @property
+    def outputs_per_cycle(self) -> int:
+        return len(self.output_groups[0])
+
+    def phase_of(self, output: int) -> tuple[int, int]:
+        """(phase, slot) of ``output``."""
+        for s, grp in enumerate(self.output_groups):
+            if output in grp:
+                return s, grp.index(output)
+        raise KeyError(output)
+
+
+def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int) -> Reuse:
+    """Inputs and outputs spread over ``factor`` phases, as evenly as they go."""
+    kx = max(1, -(-len(inputs) // factor))
+    ky = max(1, -(-outputs // factor))
+    ins = tuple(tuple(inputs[s * kx:(s + 1) * kx]) for s in range(factor))
+    outs = tuple(tuple(o if o < outputs else -1 for o in range(s * ky, (s + 1) * ky))
+                 for s in range(factor))
+    return Reuse(factor=factor, input_groups=ins, output_groups=outs)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Registers:
     """Where the Verilog target's extra registers put things (cycles after the
     entry, docs/schedule.md): the U x tree (its last level is the register the
@@ -155,6 +198,11 @@ class Stream:
     sb_address_offset: int     #: same for the sign and bias (one cycle later)
     v_address_offset: int      #: same for the readout's V column
     registers: Registers       #: the Verilog target's registered form
+    reuse: Reuse | None = None  #: ``--reuse R > 1``: slices held R cycles
+
+    @property
+    def cycles_per_slice(self) -> int:
+        return self.reuse.factor if self.reuse else 1
 
 
 def _lookup(latency: int, n: int) -> tuple[StepLookup, int]:
@@ -178,9 +226,12 @@ def _end(latency: int, slices: int) -> tuple[int, int]:
 
 
 def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int = 1,
-                ux_terms: int = 1, booth_digits: int = 1) -> Stream:
+                ux_terms: int = 1, booth_digits: int = 1, reuse: int = 1,
+                inputs: tuple[int, ...] = (), outputs: int = 1) -> Stream:
     """The plan; ``ux_terms`` operands make one lane's U x and ``booth_digits``
-    one V weight's digits (the Verilog target's trees, ``Stream.registers``)."""
+    one V weight's digits (the Verilog target's trees, ``Stream.registers``);
+    ``reuse`` > 1 holds each slice that many cycles, sharing the U x adder over
+    the used ``inputs`` and the readout adder over the ``outputs``."""
     k = m.bit_length() - 1
     slices = n // lanes
     stages = []
@@ -197,10 +248,12 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     end_index, end_record = _end(l_u, slices)
     # the Verilog target: U x's last level is registered at l_wht + 1 like r/sqrt(2);
     # its first level reads the record and the ROM (depth - 1) cycles earlier
-    ux = lane_tree(ux_terms, root=1, limit=l_wht)
-    ux = ux if ux.depth else LaneTree(leaves=ux_terms, levels=((tuple(range(ux_terms)),),))
+    ux = lane_tree(ux_terms, root=1, limit=l_wht) if reuse == 1 else None
+    if ux is None or not ux.depth:   # one level: all terms (with reuse: over R cycles)
+        ux = LaneTree(leaves=ux_terms, levels=((tuple(range(ux_terms)),),))
     ux_step, top_x = _lookup(l_wht + 1 - ux.depth, slices)
-    readout = lane_tree(lanes * booth_digits, root=2)
+    # with reuse the accumulator adds one output's digits itself
+    readout = lane_tree(lanes * booth_digits, root=2 if reuse == 1 else booth_digits)
     # leaf l*digits + j: digit j's operand, in [-2^S, 2^S - 1] * 4^j (S = state_width:
     # relu(h) or twice it, bits inverted when the digit is negative)
     ranges = [(-(1 << state_width) << 2 * j, ((1 << state_width) - 1) << 2 * j)
@@ -225,4 +278,5 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         update_step=upd, end_index=end_index, end_record=end_record,
         records=max(top_u, end_record) + 1,
         readout_first=l_u % slices, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
-        v_address_offset=l_u - 1, registers=registers)
+        v_address_offset=l_u - 1, registers=registers,
+        reuse=reuse_groups(reuse, inputs, outputs) if reuse > 1 else None)

@@ -37,7 +37,7 @@ def _manifest(design: Design, *, target: str, sources: list[str], testbench: str
                     "clock_ns": o.clock_ns, "datapath": o.datapath,
                     "pipeline": o.pipeline, "pipeline_cuts": list(design.pipeline.cuts),
                     "pipeline_pre": design.pipeline.pre,
-                    "arch": o.arch, "lanes": o.lanes, "arith": o.arith},
+                    "arch": o.arch, "lanes": o.lanes, "reuse": o.reuse, "arith": o.arith},
         "tb": {"sequences": design.tb_sequences, "steps": design.tb_steps, "seed": o.tb_seed},
         "interface": {"x_width": g.XW, "x_element_width": g.W, "x_signed": g.x_signed,
                       "y_width": g.YW, "y_element_width": g.OW},
