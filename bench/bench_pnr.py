@@ -53,6 +53,7 @@ class Config:
     fold: int = 1
     arch: str = "parallel"
     lanes: int = 1
+    reuse: int = 1
     arith: str = "csd"
     d: int = 10
     outputs: int = 9
@@ -78,6 +79,7 @@ class Config:
     def options(self) -> EmitOptions:
         return EmitOptions(target="verilog", pipeline=self.pipeline, arch=self.arch,  # type: ignore[arg-type]
                            interleave=self.interleave, fold=self.fold, lanes=self.lanes,
+                           reuse=self.reuse,
                            arith=self.arith)  # type: ignore[arg-type]
 
 
@@ -106,6 +108,11 @@ CONFIGS: tuple[Config, ...] = (
            held_out=True),
     Config(name="n64_stream_l16_b3", n=64, m=64, arch="stream", lanes=16, interleave=3,
            held_out=True),
+    # one lane, each slice held R cycles: the U x and readout adders shared
+    Config(name="n64_stream_r10_b2", n=64, m=64, arch="stream", reuse=10, interleave=2,
+           families=("ecp5", "ice40", "xc7"), held_out=True),
+    Config(name="n64_stream_r4_b2", n=64, m=64, arch="stream", reuse=4, interleave=2,
+           families=("ecp5", "xc7"), held_out=True),
     Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
     # one more interleaved sequence than stages: the ring gets a second state
     # register, so the loop's write (after saturation) and read (into the
@@ -116,6 +123,9 @@ CONFIGS: tuple[Config, ...] = (
     # the trained copy-task model (n = 128, 4-bit U/V, 16-bit state, 10 inputs, 9 outputs)
     Config(name="copy200_stream_b2", n=128, m=128, arch="stream", interleave=2,
            ir_path="examples/copy200", families=("ice40", "ecp5", "xc7")),
+    Config(name="copy200_stream_r10_b2", n=128, m=128, arch="stream", reuse=10,
+           interleave=2, ir_path="examples/copy200", families=("ice40", "ecp5", "xc7"),
+           held_out=True),
     Config(name="copy200_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
            ir_path="examples/copy200", families=("ecp5", "xc7")),
     # the copy-task model trained with the 8-bit 1/sqrt(2) (examples/copy200_f8), one
@@ -168,7 +178,7 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     start = time.perf_counter()
     row: dict[str, object] = dict(old) if old and old.get("key") == key else {
         "key": key, "n": cfg.n, "m": cfg.m, "pipeline": cfg.pipeline, "arch": cfg.arch,
-        "lanes": cfg.lanes,
+        "lanes": cfg.lanes, **({"reuse": cfg.reuse} if cfg.reuse > 1 else {}),
         "interleave": cfg.interleave, "fold": cfg.fold, "d": cfg.d, "outputs": cfg.outputs,
         "cycles_per_step": int(project["design"]["schedule"]["cycles_per_beat"])}
     parts = {"ecp5": "LFE5U-85F-6BG381C", "ice40": "iCE40UP5K-SG48"}
@@ -189,7 +199,7 @@ def run(cfg: Config, stored: dict[str, dict[str, object]]) -> dict[str, object]:
     row["wall_s"] = round(float(row.get("wall_s", 0.0)) + time.perf_counter() - start, 1)  # type: ignore[arg-type]
     est = estimate(cfg.ir(), board=board("pynq-z2"), pipeline=cfg.pipeline,
                    interleave=cfg.interleave, fold=cfg.fold, arch=cfg.arch, lanes=cfg.lanes,
-                   arith=cfg.arith)
+                   arith=cfg.arith, reuse=cfg.reuse)
     row["estimate_xc7"] = {"lut": est.lut, "ff": est.ff}
     return row
 

@@ -207,3 +207,38 @@ def test_lane_trees_group_every_operand_once() -> None:
                 count = len(level)
             assert count <= root or (limit is not None and t.depth == limit and count == 1)
             assert t.outputs == count
+
+
+def test_stream_reuse_options_and_plan() -> None:
+    """--reuse R holds each slice R cycles: one lane, Verilog only, R at most the
+    larger of inputs and outputs; every input and every output lands in exactly
+    one phase (consecutive groups: shift registers), and a step takes n * R cycles."""
+    from codegen.hw import describe
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=5, outputs=3, seed=6)
+    base = dict(target="verilog", arch="stream", interleave=2)
+    for extra, needle in (
+            (dict(reuse=6), "--reuse 6 must be in [1, 5] (the larger of 5 inputs and 3 outputs)"),
+            (dict(reuse=2, lanes=2), "--reuse 2 needs --lanes 1"),
+            (dict(reuse=2, target="vitis"), "--reuse applies to the streamed datapath of "
+                                            "--target verilog"),
+            (dict(reuse=2, arch="parallel", interleave=1), "--reuse applies to --arch stream")):
+        with pytest.raises(FlowError, match=re.escape(needle)):
+            check_options(ir, EmitOptions(**{**base, **extra}))  # type: ignore[arg-type]
+    for reuse in (2, 3, 4, 5):
+        d = describe(ir, EmitOptions(**base, reuse=reuse))  # type: ignore[arg-type]
+        st = d.stream
+        assert st is not None and st.reuse is not None and st.cycles_per_slice == reuse
+        ru = st.reuse
+        assert len(ru.input_groups) == len(ru.output_groups) == reuse
+        assert [j for grp in ru.input_groups for j in grp] == list(range(5))   # in order
+        outs = [o for grp in ru.output_groups for o in grp if o >= 0]
+        assert sorted(outs) == list(range(3))
+        assert {len(grp) for grp in ru.output_groups} == {ru.outputs_per_cycle}
+        assert ru.outputs_per_cycle == -(-3 // reuse)
+        assert all(ru.output_groups[s][t] == o for o in outs for s, t in [ru.phase_of(o)])
+        # U x: one level (the slice's sum, registered when it ends); the readout
+        # accumulator adds the digits itself
+        assert st.registers.ux.depth == 1 and st.registers.readout.depth == 0
+        assert d.schedule.cycles_per_beat == 16 * reuse
+        assert d.schedule.drain == st.registers.readout_latency * reuse + 1 + 16 * reuse - 1

@@ -60,7 +60,7 @@ def _estimates(ir, args: argparse.Namespace, board_key: str) -> tuple[Estimate, 
     main = estimate(ir, board=b, fold=args.fold, interleave=args.interleave,
                     clock_ns=args.clock_ns, datapath="hadamard", steps=args.steps,
                     pipeline=args.pipeline, arch=args.arch, lanes=args.lanes,
-                    arith=args.arith)
+                    arith=args.arith, reuse=args.reuse)
     dense = None
     if args.datapath == "dense":
         dense = estimate(ir, board=b, fold=1, interleave=args.interleave,

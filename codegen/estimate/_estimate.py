@@ -128,12 +128,14 @@ class Estimate:
     uram: int
     dsp: int
     timing: Timing
+    reuse: int = 1
 
     @property
     def label(self) -> str:
         """Short name of the micro-architecture point."""
         if self.arch == "stream":
-            return f"stream L={self.lanes} B={self.interleave}"
+            reuse = f" R={self.reuse}" if self.reuse > 1 else ""
+            return f"stream L={self.lanes}{reuse} B={self.interleave}"
         da = " da" if self.arith == "da" else ""
         if self.pipeline > 1:
             return f"P={self.pipeline}{da}"
@@ -169,7 +171,7 @@ class Estimate:
             "ir": self.ir_name, "hidden": self.hidden, "block_size": self.block_size,
             "datapath": self.datapath, "fold": self.fold, "interleave": self.interleave,
             "pipeline": self.pipeline, "arch": self.arch, "lanes": self.lanes,
-            "arith": self.arith, "board": self.board.key, "part": self.board.part,
+            "reuse": self.reuse, "arith": self.arith, "board": self.board.key, "part": self.board.part,
             "resources": {k: round(v, 2) for k, v in self.used().items()},
             "carry": self.carry,
             "available": self.available(),
@@ -254,10 +256,11 @@ def estimate(
     arch: str = "parallel",
     lanes: int = 1,
     arith: str = "csd",
+    reuse: int = 1,
 ) -> Estimate:
     """Estimate the Verilog design of ``ir`` for one schedule on ``board``."""
     options = EmitOptions(target="verilog", fold=fold, interleave=interleave, arch=arch,  # type: ignore[arg-type]
-                          lanes=lanes, arith=arith,  # type: ignore[arg-type]
+                          lanes=lanes, arith=arith, reuse=reuse,  # type: ignore[arg-type]
                           part=board.part, clock_ns=clock_ns, pipeline=pipeline,
                           datapath=datapath)  # type: ignore[arg-type]
     if steps is not None and steps < 1:
@@ -278,7 +281,7 @@ def estimate_design(design: Design, *, board: Board, steps: int | None = None) -
     return Estimate(
         ir_name=ir.name, hidden=ir.hidden, block_size=ir.block_size, datapath=datapath,
         fold=fold, interleave=interleave, pipeline=options.pipeline, arch=options.arch,
-        lanes=options.lanes, arith=options.arith, board=board,
+        lanes=options.lanes, arith=options.arith, reuse=options.reuse, board=board,
         components=comps,
         lut=round(lut), ff=round(ff), carry=round(carry),
         bram36=memory_blocks(design, board.family),
@@ -311,7 +314,8 @@ def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
     """Every micro-architecture at its smallest interleave: each fold factor,
     each pipeline depth (B = P), both with CSD terms and, unfolded, with da4ml's
     adder graphs (``arith="da"``), and the streaming design at each lane count
-    (B = its minimum)."""
+    (B = its minimum), with one lane also at reuse factors 2, 4 and the larger of
+    inputs and outputs."""
     from ..hw import max_depth, stream_plan
 
     points = sweep(ir, board=board, clock_ns=clock_ns, steps=steps)
@@ -327,6 +331,11 @@ def arch_points(ir: DeploymentIR, *, board: Board, clock_ns: float = 10.0,
                         interleave=1, lanes=lanes).min_interleave
         points.append(estimate(ir, board=board, arch="stream", lanes=lanes, interleave=b,
                                clock_ns=clock_ns, steps=steps))
+        if lanes == 1:      # one lane, its slices held R cycles: the smallest designs
+            most = max(ir.input_dim, ir.outputs)
+            for reuse in sorted({r for r in (2, 4, most) if 2 <= r <= most}):
+                points.append(estimate(ir, board=board, arch="stream", interleave=b,
+                                       reuse=reuse, clock_ns=clock_ns, steps=steps))
         lanes *= 2
     return points
 

@@ -282,6 +282,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     upd = Part(name="update")
     ipw = g.input_product_width
     rg = st.registers
+    ru = st.reuse
     pg = design.product_graph
     for _ in range(L):
         if pg is not None:                   # x 1/sqrt(2): da4ml's chain
@@ -290,8 +291,17 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         else:
             upd.sum([(g.RW, t.shift + g.shift_rec, True) for t in design.recurrent_terms], g.AW)
         # U x: the terms (weights gated by input bits, or inputs by weight bits)
-        # in registered groups
-        for level in rg.ux.levels:
+        # in registered groups; with --reuse one group's terms per cycle into the
+        # slice's partial sum (the inputs picked by the phase)
+        if ru is not None:
+            # a group's terms registered, then the slice's partial sum; the beat
+            # and the U row shift one group down per cycle (a load-or-shift select)
+            terms = ru.inputs_per_cycle * min(g.W, p_u)
+            upd.sum([(ipw, 0, True)] * terms, ipw)
+            upd.add2(1, ipw)
+            upd.sel(g.d * (g.W + p_u))
+            upd.reg_bits += 3 * ipw + design.roms[0].width
+        for level in rg.ux.levels if ru is None else ():
             for grp in level:
                 upd.sum([(ipw, 0, True)] * len(grp), ipw)
                 upd.reg_bits += ipw
@@ -307,9 +317,13 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
     upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
-                  f"U x in {rg.ux.depth} registered level(s)")
+                  + (f"U x over {ru.factor} cycles, {ru.inputs_per_cycle} input(s) each"
+                     if ru else f"U x in {rg.ux.depth} registered level(s)"))
     rd = Part(name="readout")
     digits = len(design.booth_bits)
+    if ru is not None:
+        _shared_readout(rd, design, digits)
+        return (rec, upd, rd, _stream_top(design))
     for _ in range(g.outputs):
         # Booth operands (a digit's 0 / relu / 2 relu select and bit inversion share
         # the first adder's LUTs), summed in registered groups of four, then the
@@ -331,11 +345,48 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     rd.memory(mems["rom_v"])
     rd.detail = (f"{g.outputs} accumulators at {g.OW} b, {L} lane(s) x {digits} Booth "
                  f"operand(s) in {rg.readout.depth} registered level(s), V columns from ROM")
+    return (rec, upd, rd, _stream_top(design))
+
+
+def _shared_readout(rd: Part, design: Design, digits: int) -> None:
+    """``--reuse R``: per cycle the phase's outputs (V weight and start value
+    picked by the phase) add their Booth operands to the ring's head."""
+    g, st = design.geometry, design.stream
+    assert st is not None and st.reuse is not None
+    ru = st.reuse
+    pv = design.ir.output_weight_bits
+    for _ in range(ru.outputs_per_cycle):
+        rd.sum([(g.OW, 0, True)] + [(g.S + 1 + 2 * j, 0, True) for j in range(digits)], g.OW)
+        rd.sel(g.OW)                         # start value or the ring's head
+        rd.logic_bits += g.OW                # the phase's start value (constants)
+    rd.sel(design.roms[1].width)             # the V column shifts one group per cycle
+    rd.relu_bits += g.S - 1
+    rd.reg_bits += g.S - 1                   # relu(h), one copy
+    rd.reg_bits += (ru.factor * ru.outputs_per_cycle + g.outputs) * g.OW   # ring, y
+    rd.reg_bits += 3 * design.roms[1].width  # read, kept, shifted
+    rd.memory({m.name: m for m in design.memories}["rom_v"])
+    rd.detail = (f"one adder for {ru.outputs_per_cycle} output(s) a cycle, a ring of "
+                 f"{ru.factor} x {ru.outputs_per_cycle} accumulators at {g.OW} b, "
+                 f"{digits} Booth operand(s), V columns from ROM")
+
+
+def _stream_top(design: Design) -> Part:
+    g, st = design.geometry, design.stream
+    assert st is not None
+    L = st.lanes
     top = Part(name="top")
     dw = g.d * g.W
     top.reg_bits += dw + st.registers.records * (dw + 4) + st.index_width + g.interleave + 8 + (
         2 * g.BW if g.interleave > 1 else 0)
-    delay_line(top, "state", st.state_delay, g.S * L)
+    if st.reuse is not None:
+        top.reg_bits += 3 * max(st.reuse.factor - 1, 1).bit_length()   # the phase, two copies
+    mems = {m.name: m for m in design.memories}
+    if delay_words(st.state_delay):
+        top.memory(mems["state"])
+        top.reg_bits += g.S * L
+    else:
+        top.reg_bits += st.state_delay * g.S * L
     top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
-                  f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records")
-    return (rec, upd, rd, top)
+                  f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records"
+                  + (f", slices held {st.reuse.factor} cycles" if st.reuse else ""))
+    return top

@@ -22,7 +22,7 @@ def emit_rtl(ir: DeploymentIR, est: Estimate, out: str | os.PathLike[str]) -> tu
                           part=est.board.part, clock_ns=est.timing.target_ns,
                           datapath=est.datapath, pipeline=est.pipeline,
                           arch=est.arch, lanes=est.lanes,  # type: ignore[arg-type]
-                          arith=est.arith)  # type: ignore[arg-type]
+                          arith=est.arith, reuse=est.reuse)  # type: ignore[arg-type]
     files = render(ir, options)
     project = json.loads(files[PROJECT_JSON])
     sources, top = list(project["sources"]), str(project["top"])
@@ -36,7 +36,8 @@ def measure(ir: DeploymentIR, est: Estimate, build: str | os.PathLike[str],
     route (nextpnr-ice40 for iCE40 boards, else nextpnr-ecp5 on an LFE5U-85F, the
     open stand-in).  Returns the cell counts and Fmax in MHz (or None)."""
     base = Path(build) / (f"{est.arch}_{est.datapath}_f{est.fold}_p{est.pipeline}"
-                          f"_l{est.lanes}_b{est.interleave}_{est.arith}")
+                          f"_l{est.lanes}_b{est.interleave}_{est.arith}"
+                          + (f"_r{est.reuse}" if est.reuse > 1 else ""))
     sources, top = emit_rtl(ir, est, base / "rtl")
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path(build) / "cache")
     result = synthesize(sources, top=top, family=est.board.family, workdir=base / "yosys",

@@ -115,8 +115,11 @@ def paths(design: Design) -> tuple[Path, ...]:
         parts = {p.name: p for p in structure(design)}
         g = design.geometry
         lane = (parts["recurrent"].reg_bits + parts["update"].reg_bits) // st.lanes
-        out = parts["readout"].reg_bits // g.outputs
-        copies = st.lanes + g.outputs + sum(1 for s in st.stages if not s.across_lanes) + 1
+        # with --reuse one readout (its ring) and the shared adders' two copies
+        shared = 1 if st.reuse else g.outputs
+        out = parts["readout"].reg_bits // shared
+        copies = (st.lanes + shared + (2 if st.reuse else 0)
+                  + sum(1 for s in st.stages if not s.across_lanes) + 1)
         return (*own,
                 Path(name="enable to the control and its copies", adders=(), luts=3,
                      fanout=copies + parts["top"].reg_bits),
@@ -211,21 +214,36 @@ def _stream_paths(design: Design) -> tuple[Path, ...]:
     address = max(st.slices - 1, 1).bit_length()
     out.append(Path(name="ROM read", adders=(),
                     luts=1 + max(0, -(-(address - 4) // 2))))
-    out.append(Path(name="a registered level of U x",
-                    adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv),
-                                g.input_product_width), luts=1))
+    ru = st.reuse
+    if ru is not None:
+        # the shared adders' operands come from shift registers (one group down
+        # per cycle): a group's gated U x terms are summed into a register, which
+        # the slice's partial sum then adds
+        terms = ru.inputs_per_cycle * min(g.W, design.ir.input_weight_bits)
+        out.append(Path(name="U x group", adders=_sum(terms, g.input_product_width), luts=1))
+        out.append(Path(name="U x accumulate", adders=(g.input_product_width,), luts=1))
+    else:
+        out.append(Path(name="a registered level of U x",
+                        adders=_sum(max(len(grp) for lv in rg.ux.levels for grp in lv),
+                                    g.input_product_width), luts=1))
     if design.product_graph is not None:
         out.append(Path(name="r / sqrt(2)", adders=(g.AW,) * design.product_graph.max_depth))
     else:
         out.append(Path(name="r / sqrt(2)", adders=_sum(len(design.recurrent_terms), g.AW)))
     out.append(Path(name="acc", adders=_sum(3, g.AW), luts=1))
     out.append(Path(name="saturate, relu", adders=(g.SW,), luts=2))
-    first = max((len(grp) for lv in rg.readout.levels[:1] for grp in lv),
-                default=rg.readout.leaves)
-    out.append(Path(name="Booth select, first readout level",
-                    adders=_sum(first, g.S + 2), luts=1))
-    out.append(Path(name="readout accumulate", adders=_sum(rg.readout.outputs + 1, g.OW),
-                    luts=1))
+    if ru is not None:
+        # the phase's V weight, its Booth selects and the ring's head (or the start
+        # value) into one sum
+        out.append(Path(name="readout accumulate (Booth select, ring)",
+                        adders=_sum(rg.readout.leaves + 1, g.OW), luts=2))
+    else:
+        first = max((len(grp) for lv in rg.readout.levels[:1] for grp in lv),
+                    default=rg.readout.leaves)
+        out.append(Path(name="Booth select, first readout level",
+                        adders=_sum(first, g.S + 2), luts=1))
+        out.append(Path(name="readout accumulate", adders=_sum(rg.readout.outputs + 1, g.OW),
+                        luts=1))
     out.append(Path(name="output to harness", adders=(), luts=_harness(design)))
     return tuple(out)
 

@@ -121,8 +121,10 @@ def lane_tree(leaves: int, *, root: int, limit: int | None = None) -> LaneTree:
 @dataclass(frozen=True, kw_only=True)
 class Reuse:
     """``--reuse R``: phase s (0 .. R - 1) of a slice sums the U x terms of the
-    used inputs ``input_groups[s]`` and adds the readout operands of the outputs
-    ``output_groups[s]`` (slot t of the ring entry the adder writes; -1: none)."""
+    inputs ``input_groups[s]`` and adds the readout operands of the outputs
+    ``output_groups[s]`` (slot t of the ring entry the adder writes; -1: none).
+    Groups are consecutive, so the beat, the U row and the V column are shift
+    registers that move one group down per cycle."""
 
     factor: int
     input_groups: tuple[tuple[int, ...], ...]
@@ -231,7 +233,7 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     """The plan; ``ux_terms`` operands make one lane's U x and ``booth_digits``
     one V weight's digits (the Verilog target's trees, ``Stream.registers``);
     ``reuse`` > 1 holds each slice that many cycles, sharing the U x adder over
-    the used ``inputs`` and the readout adder over the ``outputs``."""
+    the ``inputs`` and the readout adder over the ``outputs``."""
     k = m.bit_length() - 1
     slices = n // lanes
     stages = []

@@ -65,6 +65,8 @@ def point_name(p: dict[str, Any]) -> str:
         arch = f"f{p['fold']}_b{p['interleave']}"
     if p.get("lanes", 1) != 1:
         arch += f"_l{p['lanes']}"
+    if p.get("reuse", 1) != 1:
+        arch += f"_r{p['reuse']}"
     if p.get("datapath", "hadamard") != "hadamard":
         arch += f"_{p['datapath']}"
     if p.get("arith", "csd") != "csd":
@@ -104,7 +106,7 @@ def resolve(ir: DeploymentIR, p: dict[str, Any], clock_ns: float, part: str) -> 
     return EmitOptions(target="verilog", fold=p["fold"], interleave=int(interleave),
                        part=part, clock_ns=clock_ns, datapath=p["datapath"],
                        pipeline=pipeline, arch=p["arch"], lanes=p["lanes"],
-                       arith=arith)  # type: ignore[arg-type]
+                       reuse=p.get("reuse", 1), arith=arith)  # type: ignore[arg-type]
 
 
 def _version(dist: str) -> str:
@@ -164,6 +166,7 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     result["options"] = {"arch": options.arch, "fold": options.fold,
                          "pipeline": options.pipeline, "interleave": options.interleave,
                          "lanes": options.lanes, "datapath": options.datapath,
+                         **({"reuse": options.reuse} if options.reuse != 1 else {}),
                          "arith": options.arith}
     result["name"] = point_name({**task["point"], **result["options"]})
     result["board"] = {"key": b.key, "family": b.family, "part": b.part, "lut": b.lut}
@@ -175,7 +178,7 @@ def _evaluate(task: dict[str, Any], result: dict[str, Any], run: dict[str, Any])
     est = estimate(ir, board=b, fold=options.fold, interleave=options.interleave,
                    clock_ns=options.clock_ns, datapath=options.datapath, steps=s["steps"],
                    pipeline=options.pipeline, arch=options.arch, lanes=options.lanes,
-                   arith=options.arith)
+                   arith=options.arith, reuse=options.reuse)
     result["estimate"] = _estimate_doc(est)
     if not s["synth"]:
         return

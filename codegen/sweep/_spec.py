@@ -29,7 +29,7 @@ A spec has three tables::
     ]
 
 The keys of an ``arch`` table are arch, fold, pipeline, interleave, lanes,
-datapath and arith (the ``emit`` options).  ``pipeline = "max"`` is the deepest pipeline
+reuse, datapath and arith (the ``emit`` options).  ``pipeline = "max"`` is the deepest pipeline
 (log2 m + 2 stages) and ``interleave = "min"`` (the default) the fewest
 sequences the design accepts (P for a pipeline, the streaming minimum for
 ``stream``, else 1); both are resolved per point.  Every problem with the spec
@@ -53,8 +53,8 @@ AXES: tuple[str, ...] = ("board", "hidden", "block", "bits", "state_bits", "arch
 IR_AXES: tuple[str, ...] = ("hidden", "block", "bits", "state_bits")
 #: Keys of one micro-architecture table and their defaults.
 ARCH_KEYS: dict[str, object] = {"arch": "parallel", "fold": 1, "pipeline": 1,
-                                "interleave": "min", "lanes": 1, "datapath": "hadamard",
-                                "arith": "csd"}
+                                "interleave": "min", "lanes": 1, "reuse": 1,
+                                "datapath": "hadamard", "arith": "csd"}
 #: Keys of ``[ir]`` besides ``path``, with their defaults.
 IR_KEYS: dict[str, object] = {"input_dim": 4, "outputs": 2, "seed": 1, "readout": "every",
                               "input_bits": 4, "input_frac": 2, "state_frac": None,
@@ -85,13 +85,16 @@ class Point:
     lanes: int
     datapath: str
     arith: str = "csd"
+    reuse: int = 1
 
     def params(self) -> dict[str, object]:
         """The point's axis values (everything but its index)."""
         return {"board": self.board, "hidden": self.hidden, "block": self.block,
                 "bits": self.bits, "state_bits": self.state_bits, "arch": self.arch,
                 "fold": self.fold, "pipeline": self.pipeline, "interleave": self.interleave,
-                "lanes": self.lanes, "datapath": self.datapath, "arith": self.arith}
+                "lanes": self.lanes, "datapath": self.datapath, "arith": self.arith,
+                # only when set: the cache keys of points without it stay as they were
+                **({"reuse": self.reuse} if self.reuse != 1 else {})}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +200,7 @@ def _arch(where: str, value: object) -> dict[str, Any]:
                         f"{a['datapath']!r}, {a['arith']!r}")
     a["fold"] = _int(f"{where}.fold", a["fold"])
     a["lanes"] = _int(f"{where}.lanes", a["lanes"])
+    a["reuse"] = _int(f"{where}.reuse", a["reuse"])
     if a["pipeline"] != "max":
         a["pipeline"] = _int(f"{where}.pipeline (an integer or 'max')", a["pipeline"])
     if a["interleave"] != "min":
