@@ -135,6 +135,9 @@ CONFIGS: tuple[Config, ...] = (
     # its smallest points (the streaming form), on the same IR
     Config(name="copy200_f8_stream_b2", n=128, m=128, arch="stream", interleave=2,
            ir_path="examples/copy200_f8", families=("xc7",)),
+    Config(name="copy200_f8_stream_r10_b2", n=128, m=128, arch="stream", reuse=10,
+           interleave=2, ir_path="examples/copy200_f8", families=("ecp5", "xc7"),
+           held_out=True),
     Config(name="copy200_f8_stream_l4_b2", n=128, m=128, arch="stream", lanes=4, interleave=2,
            ir_path="examples/copy200_f8", families=("xc7",)),
     # sixteen and eight lanes with the registered Booth readout: the point with

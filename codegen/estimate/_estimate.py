@@ -229,18 +229,29 @@ BRAM36_BITS = 36 * 1024
 
 
 def memory_blocks(design: Design, family: str = "xc7") -> float:
-    """36 Kb block RAMs of the design's memories.  Xilinx: those longer than the
-    LUT-memory limit, in whole 18 Kb halves (shorter ones are LUTs, counted in
-    ``structure``).  iCE40 (no LUT RAM): every memory of more than two words in
-    256 x 16 EBRs, nine of them per 36 Kb."""
+    """36 Kb block RAMs of the design's memories.  Xilinx (and ECP5's 18 Kb
+    DP16KD): those longer than the LUT-memory limit or marked ``block``, in whole
+    18 Kb halves of their best aspect ratio (shorter ones are LUTs, counted in
+    ``structure``).  iCE40 (no LUT RAM): every memory in 4 Kb EBRs, nine of them
+    per 36 Kb."""
     from ._structure import LUT_MEMORY_WORDS
 
     if family == "ice40":
-        ebr = sum(-(-m.width // 16) * -(-m.words // 256) for m in design.memories)
+        ebr = sum(_blocks(m.words, m.width, EBR4K_SHAPES) for m in design.memories)
         return ebr / 9
-    halves = sum(-(-m.words * m.width // (BRAM36_BITS // 2)) for m in design.memories
-                 if m.words > LUT_MEMORY_WORDS)
+    halves = sum(_blocks(m.words, m.width, BRAM18_SHAPES) for m in design.memories
+                 if m.words > LUT_MEMORY_WORDS or m.block)
     return halves / 2
+
+
+#: (words, bits) shapes of an 18 Kb block RAM (simple dual port) and a 4 Kb EBR
+BRAM18_SHAPES = ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1))
+EBR4K_SHAPES = ((256, 16), (512, 8), (1024, 4), (2048, 2))
+
+
+def _blocks(words: int, width: int, shapes: tuple[tuple[int, int], ...]) -> int:
+    """Blocks of the cheapest shape holding ``words`` x ``width`` bits."""
+    return min(-(-words // d) * -(-width // w) for d, w in shapes)
 
 
 def estimate(

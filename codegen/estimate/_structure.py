@@ -69,7 +69,7 @@ class Part:
         """A memory of the design in LUTs, when it is short enough
         (:data:`LUT_MEMORY_WORDS`); longer ones are block RAM, counted by
         ``memory_blocks`` from the same records."""
-        if mem.words <= LUT_MEMORY_WORDS:
+        if mem.words <= LUT_MEMORY_WORDS and not mem.block:
             if mem.rom:
                 self.rom_units += -(-mem.words // 64) * mem.width
             else:

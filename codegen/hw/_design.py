@@ -120,6 +120,9 @@ class Memory:
     words: int
     width: int
     rom: bool = False
+    #: the Verilog target asks synthesis for block RAM (``rom_style``), however
+    #: short: the tables of ``--reuse`` designs, read once per slice
+    block: bool = False
 
 
 def delay_words(delay: int) -> int:
@@ -402,7 +405,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         lines = [("state", stream.state_delay, g.S * lanes),
                  *((f"sdf{s.index}", s.delay, s.width_out * lanes) for s in stream.stages)]
         memories = (
-            *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True)
+            *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True,
+                     block=stream.reuse is not None)
               for r in roms),
             *(Memory(name=name, words=delay_words(delay), width=width)
               for name, delay, width in lines if delay_words(delay)))
