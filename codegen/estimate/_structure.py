@@ -354,7 +354,6 @@ def _shared_readout(rd: Part, design: Design, digits: int) -> None:
     g, st = design.geometry, design.stream
     assert st is not None and st.reuse is not None
     ru = st.reuse
-    pv = design.ir.output_weight_bits
     for _ in range(ru.outputs_per_cycle):
         rd.sum([(g.OW, 0, True)] + [(g.S + 1 + 2 * j, 0, True) for j in range(digits)], g.OW)
         rd.sel(g.OW)                         # start value or the ring's head
