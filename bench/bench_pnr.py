@@ -318,7 +318,8 @@ def plot(stored: dict[str, dict[str, object]], n: int, path: Path) -> None:
         if not measured_on_current_rtl(cfg, r):  # type: ignore[arg-type]
             continue   # measured on older RTL
         rate = float(f["fmax_mhz"]) * 1e6 / int(r["cycles_per_step"])  # type: ignore[index]
-        label = (f"stream L={cfg.lanes}" if cfg.arch == "stream" else
+        label = (f"stream L={cfg.lanes}" + (f" R={cfg.reuse}" if cfg.reuse > 1 else "")
+                 if cfg.arch == "stream" else
                  f"P={cfg.pipeline}" if cfg.pipeline > 1 else f"F={cfg.fold}")
         da = " da" if cfg.arith == "da" else ""
         pts.append((comb_cells(f), rate, f"{label} B={cfg.interleave}{da}",
@@ -391,7 +392,7 @@ def plot_copy(stored: dict[str, dict[str, object]], path: Path) -> None:
         if not measured_on_current_rtl(cfg, r):  # type: ignore[arg-type]
             continue
         e = estimate(ir, board=b, pipeline=cfg.pipeline, interleave=cfg.interleave,
-                     arch=cfg.arch, lanes=cfg.lanes, arith=cfg.arith)
+                     arch=cfg.arch, lanes=cfg.lanes, arith=cfg.arith, reuse=cfg.reuse)
         ax.scatter([e.timing.steps_per_s], [x["lut"]], marker="x", s=70, color="black",
                    zorder=4)
         ax.annotate(f"{e.label}: {x['lut']:,} LUT", (e.timing.steps_per_s, x["lut"]),
@@ -468,8 +469,9 @@ def table(stored: dict[str, dict[str, object]]) -> None:
             f = r.get(family)
             if not isinstance(f, dict):
                 continue
+            reuse = f" (R={r['reuse']})" if int(r.get("reuse", 1)) > 1 else ""  # type: ignore[call-overload]
             head = (f"| {name} | {r.get('arch', 'parallel')} | {r['n']} | {r['pipeline']} | "
-                    f"{r['fold']} | {r.get('lanes', 1)} | {r['interleave']} | "
+                    f"{r['fold']} | {r.get('lanes', 1)}{reuse} | {r['interleave']} | "
                     f"{r['cycles_per_step']} | {family} |")
             if "error" in f:
                 print(f"{head} failed: {f['error'][:80]} ||||||||")

@@ -120,8 +120,9 @@ class Memory:
     words: int
     width: int
     rom: bool = False
-    #: the Verilog target asks synthesis for block RAM (``rom_style``), however
-    #: short: the tables of ``--reuse`` designs, read once per slice
+    #: the Verilog target asks synthesis for block RAM (``rom_style`` /
+    #: ``ram_style``), however short: the tables and delay lines of ``--reuse``
+    #: designs, whose LUTs are what the smallest parts lack
     block: bool = False
 
 
@@ -408,7 +409,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
             *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True,
                      block=stream.reuse is not None)
               for r in roms),
-            *(Memory(name=name, words=delay_words(delay), width=width)
+            *(Memory(name=name, words=delay_words(delay), width=width,
+                     block=stream.reuse is not None)
               for name, delay, width in lines if delay_words(delay)))
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
