@@ -261,11 +261,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     mems = {m.name: m for m in design.memories}
 
     def delay_line(part: Part, name: str, delay: int, width: int) -> None:
-        if delay_words(delay):
-            part.memory(mems[name])
-            part.reg_bits += width           # the line's output register
-        else:
-            part.reg_bits += delay * width   # flip-flops
+        _delay_line(part, mems.get(name), delay, width)
 
     L = st.lanes
     rec = Part(name="recurrent")
@@ -379,13 +375,19 @@ def _stream_top(design: Design) -> Part:
         2 * g.BW if g.interleave > 1 else 0)
     if st.reuse is not None:
         top.reg_bits += 3 * max(st.reuse.factor - 1, 1).bit_length()   # the phase, two copies
-    mems = {m.name: m for m in design.memories}
-    if delay_words(st.state_delay):
-        top.memory(mems["state"])
-        top.reg_bits += g.S * L
-    else:
-        top.reg_bits += st.state_delay * g.S * L
+    _delay_line(top, {m.name: m for m in design.memories}.get("state"), st.state_delay,
+                g.S * L)
     top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
                   f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records"
                   + (f", slices held {st.reuse.factor} cycles" if st.reuse else ""))
     return top
+
+
+def _delay_line(part: Part, mem: Memory | None, delay: int, width: int) -> None:
+    """A delay line: its memory and output register (two in block RAM), or
+    flip-flops when it is too short for one."""
+    if delay_words(delay) and mem is not None:
+        part.memory(mem)
+        part.reg_bits += width * (2 if mem.block else 1)
+    else:
+        part.reg_bits += delay * width

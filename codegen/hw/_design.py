@@ -126,10 +126,13 @@ class Memory:
     block: bool = False
 
 
-def delay_words(delay: int) -> int:
+def delay_words(delay: int, *, block: bool = False) -> int:
     """Stored words of a ``delay``-element delay line (rtl/hadamrnn_delay.v): none up
     to two elements (flip-flops), else a circular buffer of delay - 1 words read
-    before it is written, plus its output register."""
+    before it is written, plus its output register; in block RAM (``block``,
+    delay > 3) delay - 2 words and two output registers."""
+    if block and delay > 3:
+        return delay - 2
     return delay - 1 if delay > 2 else 0
 
 @dataclass(frozen=True, kw_only=True)
@@ -409,8 +412,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
             *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True,
                      block=stream.reuse is not None)
               for r in roms),
-            *(Memory(name=name, words=delay_words(delay), width=width,
-                     block=stream.reuse is not None)
+            *(Memory(name=name, words=delay_words(delay, block=stream.reuse is not None),
+                     width=width, block=stream.reuse is not None and delay > 3)
               for name, delay, width in lines if delay_words(delay)))
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
