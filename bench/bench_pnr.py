@@ -232,7 +232,8 @@ def calibration_rows(stored: dict[str, dict[str, object]]) -> list[dict[str, obj
         rows.append({"name": cfg.name, "ir": cfg.ir_spec(), "key": r["key"],  # type: ignore[index]
                      "options": {"pipeline": cfg.pipeline, "interleave": cfg.interleave,
                                  "fold": cfg.fold, "arch": cfg.arch, "lanes": cfg.lanes,
-                                 "arith": cfg.arith},
+                                 "arith": cfg.arith,
+                                 **({"reuse": cfg.reuse} if cfg.reuse > 1 else {})},
                      "held_out": cfg.held_out,
                      "ecp5_fmax_mhz": None if xc7_only else ecp5["fmax_mhz"],  # type: ignore[index]
                      "ice40_fmax_mhz": ice.get("fmax_mhz") if isinstance(ice, dict) else None,

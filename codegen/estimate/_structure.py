@@ -295,8 +295,8 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
             terms = ru.inputs_per_cycle * min(g.W, p_u)
             upd.sum([(ipw, 0, True)] * terms, ipw)
             upd.add2(1, ipw)
-            upd.sel(g.d * (g.W + p_u))
-            upd.reg_bits += 3 * ipw + design.roms[0].width
+            upd.mux(2, g.d * (g.W + p_u))  # load or shift: a plain 2:1 per bit
+            upd.reg_bits += 3 * ipw
         for level in rg.ux.levels if ru is None else ():
             for grp in level:
                 upd.sum([(ipw, 0, True)] * len(grp), ipw)
@@ -309,7 +309,11 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
                 constant=g.shift_in == 0 and g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
         upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
-    upd.reg_bits += 2 * (design.roms[0].width + design.roms[2].width)   # read, then kept
+    # each table's read, then kept (with --reuse the U row is kept as the shift
+    # register above); a block RAM holds the read register itself
+    block = 1 if mems["rom_u"].block else 0
+    upd.reg_bits += (2 - block) * design.roms[2].width + (
+        (1 - block) * design.roms[0].width if ru else (2 - block) * design.roms[0].width)
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
     upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
@@ -354,11 +358,12 @@ def _shared_readout(rd: Part, design: Design, digits: int) -> None:
         rd.sum([(g.OW, 0, True)] + [(g.S + 1 + 2 * j, 0, True) for j in range(digits)], g.OW)
         rd.sel(g.OW)                         # start value or the ring's head
         rd.logic_bits += g.OW                # the phase's start value (constants)
-    rd.sel(design.roms[1].width)             # the V column shifts one group per cycle
+    rd.mux(2, design.roms[1].width)          # the V column shifts one group per cycle
     rd.relu_bits += g.S - 1
     rd.reg_bits += g.S - 1                   # relu(h), one copy
     rd.reg_bits += (ru.factor * ru.outputs_per_cycle + g.outputs) * g.OW   # ring, y
-    rd.reg_bits += 3 * design.roms[1].width  # read, kept, shifted
+    # the V column's read (inside a block RAM) and its shift register
+    rd.reg_bits += (1 if _mem(design, "rom_v").block else 2) * design.roms[1].width
     rd.memory({m.name: m for m in design.memories}["rom_v"])
     rd.detail = (f"one adder for {ru.outputs_per_cycle} output(s) a cycle, a ring of "
                  f"{ru.factor} x {ru.outputs_per_cycle} accumulators at {g.OW} b, "
@@ -383,11 +388,15 @@ def _stream_top(design: Design) -> Part:
     return top
 
 
+def _mem(design: Design, name: str) -> Memory:
+    return {m.name: m for m in design.memories}[name]
+
+
 def _delay_line(part: Part, mem: Memory | None, delay: int, width: int) -> None:
     """A delay line: its memory and output register (two in block RAM), or
     flip-flops when it is too short for one."""
     if delay_words(delay) and mem is not None:
         part.memory(mem)
-        part.reg_bits += width * (2 if mem.block else 1)
+        part.reg_bits += width   # the output register (in block RAM the first is inside)
     else:
         part.reg_bits += delay * width
