@@ -82,6 +82,23 @@ def test_arith_da_points_resolve_their_own_deepest_pipeline(tmp_path: Path) -> N
         parse_spec({"grid": {"hidden": 8, "arch": [{"arch": "parallel", "arith": 3}]}})
 
 
+def test_reuse_points_are_named_estimated_and_keep_other_keys(tmp_path: Path) -> None:
+    """``reuse`` is an arch key: the point's name and options carry it, its
+    estimate takes R times the cycles of one lane, and a point without it keeps
+    the parameters (so the cache key) it had before the key existed."""
+    spec = parse_spec({"ir": {"input_dim": 4, "outputs": 2, "seed": 3},
+                       "grid": {"hidden": 16, "state_bits": 8,
+                                "arch": [{"arch": "stream"}, {"arch": "stream", "reuse": 4}]}})
+    plain, shared = expand(spec)
+    assert "reuse" not in plain.params() and shared.params()["reuse"] == 4
+    result = run_sweep(spec, tmp_path, progress=False)
+    assert result.failed == 0
+    one, four = sorted(result.records, key=lambda r: r["options"].get("reuse", 1))
+    assert four["options"]["reuse"] == 4 and "_r4_" in four["name"]
+    assert four["estimate"]["cycles_per_step"] == 4 * one["estimate"]["cycles_per_step"]
+    assert four["estimate"]["lut"] < one["estimate"]["lut"]
+
+
 def test_point_key_is_stable_and_content_addressed() -> None:
     point = {"board": "pynq-z2", "hidden": 8, "block": 4, "bits": 2, "state_bits": 8,
              "arch": "parallel", "fold": 1, "pipeline": 1, "interleave": 1, "lanes": 1,
