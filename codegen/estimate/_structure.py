@@ -290,13 +290,12 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         # in registered groups; with --reuse one group's terms per cycle into the
         # slice's partial sum (the inputs picked by the phase)
         if ru is not None:
-            # a group's terms registered, then the slice's partial sum; the U row
-            # shifts one group down per cycle, the phase picks its inputs
+            # a group's terms registered, then the slice's partial sum; the beat
+            # and the U row shift one group down per cycle (a load-or-shift select)
             terms = ru.inputs_per_cycle * min(g.W, p_u)
             upd.sum([(ipw, 0, True)] * terms, ipw)
             upd.add2(1, ipw)
-            upd.mux(2, g.d * p_u)          # the U row: load or shift, a 2:1 per bit
-            upd.mux(ru.factor, ru.inputs_per_cycle * g.W)   # the phase's inputs
+            upd.mux(2, g.d * (g.W + p_u))  # load or shift: a plain 2:1 per bit
             upd.reg_bits += 3 * ipw
         for level in rg.ux.levels if ru is None else ():
             for grp in level:

@@ -123,9 +123,8 @@ class Reuse:
     """``--reuse R``: phase s (0 .. R - 1) of a slice sums the U x terms of the
     inputs ``input_groups[s]`` and adds the readout operands of the outputs
     ``output_groups[s]`` (slot t of the ring entry the adder writes; -1: none).
-    Groups are consecutive: the U row and the V column are shift registers that
-    move one group down per cycle, and the phase's inputs are one part-select
-    of the beat."""
+    Groups are consecutive, so the beat, the U row and the V column are shift
+    registers that move one group down per cycle."""
 
     factor: int
     input_groups: tuple[tuple[int, ...], ...]
