@@ -210,7 +210,7 @@ def test_lane_trees_group_every_operand_once() -> None:
 
 
 def test_stream_reuse_options_and_plan() -> None:
-    """--reuse R holds each slice R cycles: one lane, Verilog only, R at most the
+    """--reuse R holds each slice R cycles: one lane, R at most the
     larger of inputs and outputs; every input and every output lands in exactly
     one phase (consecutive groups: shift registers), and a step takes n * R cycles."""
     from codegen.hw import describe
@@ -220,8 +220,6 @@ def test_stream_reuse_options_and_plan() -> None:
     for extra, needle in (
             (dict(reuse=6), "--reuse 6 must be in [1, 5] (the larger of 5 inputs and 3 outputs)"),
             (dict(reuse=2, lanes=2), "--reuse 2 needs --lanes 1"),
-            (dict(reuse=2, target="vitis"), "--reuse applies to the streamed datapath of "
-                                            "--target verilog"),
             (dict(reuse=2, arch="parallel", interleave=1), "--reuse applies to --arch stream")):
         with pytest.raises(FlowError, match=re.escape(needle)):
             check_options(ir, EmitOptions(**{**base, **extra}))  # type: ignore[arg-type]

@@ -6,6 +6,7 @@ Golden files live in tests/golden/vitis_<cfg>/; regenerate them with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -345,6 +346,9 @@ STREAM_CONFIGS: dict[str, tuple[dict, dict]] = {
     # L = n/2: the ring closes without a state delay line (B*N = L_u)
     "n16_m16_L8_B4": (dict(hidden=16, block_size=16, input_dim=2, outputs=2, seed=7),
                       dict(lanes=8, interleave=4)),
+    # one lane, each slice held three cycles: the same C++ pipelined at II = 3
+    "n16_m16_L1_R3_B2": (dict(hidden=16, block_size=16, input_dim=5, outputs=3, seed=8),
+                         dict(lanes=1, reuse=3, interleave=2)),
 }
 
 
@@ -391,9 +395,11 @@ def test_stream_project_renders_the_stream_record(name: str) -> None:
                    "BIND_STORAGE variable=ROM_V type=rom_1p",
                    "BIND_STORAGE variable=ROM_SB type=rom_1p"):
         assert f"#pragma HLS {pragma}\n" in code, pragma
-    # one element (slice) loop, pipelined at II = 1, over the continuous slice stream
+    # one element (slice) loop, pipelined at II = 1 (R with --reuse), over the
+    # continuous slice stream
+    R = options.reuse
     assert code.count("#pragma HLS PIPELINE") == 1
-    assert re.search(r"^ring:\n    do \{\n#pragma HLS PIPELINE II=1\n", code, re.M)
+    assert re.search(rf"^ring:\n    do \{{\n#pragma HLS PIPELINE II={R}\n", code, re.M)
     assert code.rstrip().endswith("} while (!done);\n}")
     # the tables are the design's ROM words
     for rom in design.roms:
@@ -434,12 +440,17 @@ def test_stream_project_renders_the_stream_record(name: str) -> None:
     for expr in re.findall(r"[^\s(\[]+ \* [^\s)\]]+", strip_comments(code)):
         assert re.fullmatch(r"\(?l \* \d+", expr) or re.fullmatch(r"\d+\)? \* \d+", expr), expr
     readme = files["README.md"]
-    assert f"## Datapath (streaming: `--arch stream --lanes {L}`)" in readme
-    assert "| `ring` | `PIPELINE II=1` |" in readme and "| `shift_records` | `UNROLL` |" in readme
+    reuse = f" --reuse {R}" if R > 1 else ""
+    assert f"## Datapath (streaming: `--arch stream --lanes {L}{reuse}`)" in readme
+    assert f"| `ring` | `PIPELINE II={R}` |" in readme
+    assert "| `shift_records` | `UNROLL` |" in readme
     assert f"T·{options.interleave}·{N} + {st.update_latency} iterations" in readme
     doc = json.loads(files["project.json"])  # type: ignore[arg-type]
     assert doc["options"]["arch"] == "stream" and doc["options"]["lanes"] == L
-    assert doc["design"]["schedule"]["cycles_per_beat"] == N
+    assert doc["design"]["schedule"]["cycles_per_beat"] == N * R
+    if R > 1:   # the same C++ as one element per cycle, only the initiation interval
+        plain = render(ir, dataclasses.replace(options, reuse=1))  # type: ignore[arg-type]
+        assert plain[TOP_CPP].replace("PIPELINE II=1", f"PIPELINE II={R}") == code
 
 
 def test_cli_emits_the_stream_form(small_ir: Path, tmp_path: Path) -> None:

@@ -255,6 +255,10 @@ STREAM_CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any], int | None]] = {
     "stream_n16_m16_L8_B4_every": (
         dict(hidden=16, block_size=16, input_dim=2, outputs=2, seed=34),
         dict(lanes=8, interleave=4), None),
+    # one lane at II = 3 (--reuse 3): the same integers
+    "stream_n16_m16_L1_R3_B2_every": (
+        dict(hidden=16, block_size=16, input_dim=5, outputs=3, seed=36),
+        dict(lanes=1, reuse=3, interleave=2), None),
     # n = 64, L = 4: delay lines of 8, 4, 2, 1 slices; an 8-bit state that saturates
     "stream_n64_m64_L4_B2_saturating": (
         dict(hidden=64, block_size=64, input_dim=3, outputs=2, seed=35, weight_bits=6,

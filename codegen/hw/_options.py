@@ -114,9 +114,6 @@ def _check_stream(ir: DeploymentIR, options: EmitOptions) -> None:
         if lanes != 1:
             raise FlowError(f"--reuse {options.reuse} needs --lanes 1 (a slice of one element "
                             "held R cycles)")
-        if options.target == "vitis":
-            raise FlowError("--reuse applies to the streamed datapath of --target verilog "
-                            "(the Vitis stream lets HLS share its operators)")
     plan = stream_plan(n=n, m=ir.block_size, state_width=ir.state_format.width,
                        interleave=options.interleave, lanes=lanes)
     if options.interleave < plan.min_interleave:
