@@ -238,5 +238,10 @@ def test_stream_reuse_options_and_plan() -> None:
         # U x: one level (the slice's sum, registered when it ends); the readout
         # accumulator adds the digits itself
         assert st.registers.ux.depth == 1 and st.registers.readout.depth == 0
+        # a group's terms (4-bit inputs and weights: four per input) in registered
+        # levels, at most R - 1 so the last group's sum is in before the next slice ends
+        tree = ru.group_tree
+        assert tree.leaves == 4 * ru.inputs_per_cycle and len(tree.levels[-1]) == 1
+        assert 1 <= ru.group_latency <= reuse - 1
         assert d.schedule.cycles_per_beat == 16 * reuse
         assert d.schedule.drain == st.registers.readout_latency * reuse + 1 + 16 * reuse - 1

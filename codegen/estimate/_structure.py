@@ -290,13 +290,16 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         # in registered groups; with --reuse one group's terms per cycle into the
         # slice's partial sum (the inputs picked by the phase)
         if ru is not None:
-            # a group's terms registered, then the slice's partial sum; the beat
-            # and the U row shift one group down per cycle (a load-or-shift select)
-            terms = ru.inputs_per_cycle * min(g.W, p_u)
-            upd.sum([(ipw, 0, True)] * terms, ipw)
+            # a group's terms in registered levels of four, then the slice's
+            # partial sum; the beat and the U row shift one group down per cycle
+            # (a load-or-shift select)
+            for level in ru.group_tree.levels:
+                for grp in level:
+                    upd.sum([(ipw, 0, True)] * len(grp), ipw)
+                    upd.reg_bits += ipw
             upd.add2(1, ipw)
             upd.mux(2, g.d * (g.W + p_u))  # load or shift: a plain 2:1 per bit
-            upd.reg_bits += 3 * ipw
+            upd.reg_bits += 2 * ipw
         for level in rg.ux.levels if ru is None else ():
             for grp in level:
                 upd.sum([(ipw, 0, True)] * len(grp), ipw)

@@ -219,8 +219,8 @@ def _stream_paths(design: Design) -> tuple[Path, ...]:
         # the shared adders' operands come from shift registers (one group down
         # per cycle): a group's gated U x terms are summed into a register, which
         # the slice's partial sum then adds
-        terms = ru.inputs_per_cycle * min(g.W, design.ir.input_weight_bits)
-        out.append(Path(name="U x group", adders=_sum(terms, g.input_product_width), luts=1))
+        widest = max(len(grp) for lv in ru.group_tree.levels for grp in lv)
+        out.append(Path(name="U x group", adders=_sum(widest, g.input_product_width), luts=1))
         out.append(Path(name="U x accumulate", adders=(g.input_product_width,), luts=1))
     else:
         out.append(Path(name="a registered level of U x",

@@ -384,7 +384,8 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         stream = stream_plan(n=g.n, m=g.m, state_width=g.S, interleave=b, lanes=lanes,
                              ux_terms=max(1, len(used_inputs) * min(g.W, p_u)),
                              booth_digits=booth_digits(p_v), reuse=options.reuse,
-                             inputs=tuple(range(g.d)), outputs=g.outputs)
+                             inputs=tuple(range(g.d)), outputs=g.outputs,
+                             terms_per_input=min(g.W, p_u))
         # the readout starts from its bias plus the +1s of every negative Booth
         # digit (the datapath adds the digit's inverted bits)
         offsets = tuple(int(ir.output_bias[o]) + sum(booth_correction(int(v), p_v)

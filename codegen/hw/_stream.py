@@ -129,6 +129,15 @@ class Reuse:
     factor: int
     input_groups: tuple[tuple[int, ...], ...]
     output_groups: tuple[tuple[int, ...], ...]
+    #: a group's U x terms (slot t's at t * terms per input + bit) in registered
+    #: levels down to one; at most R - 1 levels, so the last group's sum is in
+    #: before the next slice ends
+    group_tree: LaneTree
+
+    @property
+    def group_latency(self) -> int:
+        """Cycles from a group's phase until its sum joins the partial sum."""
+        return self.group_tree.depth
 
     @property
     def inputs_per_cycle(self) -> int:
@@ -146,14 +155,19 @@ class Reuse:
         raise KeyError(output)
 
 
-def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int) -> Reuse:
+def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int,
+                 terms_per_input: int = 1) -> Reuse:
     """Inputs and outputs spread over ``factor`` phases, as evenly as they go."""
     kx = max(1, -(-len(inputs) // factor))
     ky = max(1, -(-outputs // factor))
     ins = tuple(tuple(inputs[s * kx:(s + 1) * kx]) for s in range(factor))
     outs = tuple(tuple(o if o < outputs else -1 for o in range(s * ky, (s + 1) * ky))
                  for s in range(factor))
-    return Reuse(factor=factor, input_groups=ins, output_groups=outs)
+    terms = kx * terms_per_input
+    tree = lane_tree(terms, root=1, limit=factor - 1)
+    if not tree.depth:      # one term: still registered once
+        tree = LaneTree(leaves=terms, levels=((tuple(range(terms)),),))
+    return Reuse(factor=factor, input_groups=ins, output_groups=outs, group_tree=tree)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,7 +243,8 @@ def _end(latency: int, slices: int) -> tuple[int, int]:
 
 def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int = 1,
                 ux_terms: int = 1, booth_digits: int = 1, reuse: int = 1,
-                inputs: tuple[int, ...] = (), outputs: int = 1) -> Stream:
+                inputs: tuple[int, ...] = (), outputs: int = 1,
+                terms_per_input: int = 1) -> Stream:
     """The plan; ``ux_terms`` operands make one lane's U x and ``booth_digits``
     one V weight's digits (the Verilog target's trees, ``Stream.registers``);
     ``reuse`` > 1 holds each slice that many cycles, sharing the U x adder over
@@ -281,4 +296,4 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         records=max(top_u, end_record) + 1,
         readout_first=l_u % slices, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
         v_address_offset=l_u - 1, registers=registers,
-        reuse=reuse_groups(reuse, inputs, outputs) if reuse > 1 else None)
+        reuse=reuse_groups(reuse, inputs, outputs, terms_per_input) if reuse > 1 else None)
