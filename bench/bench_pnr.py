@@ -113,6 +113,8 @@ CONFIGS: tuple[Config, ...] = (
            families=("ecp5", "ice40", "xc7"), held_out=True),
     Config(name="n64_stream_r4_b2", n=64, m=64, arch="stream", reuse=4, interleave=2,
            families=("ecp5", "xc7"), held_out=True),
+    Config(name="n64_stream_r2_b2", n=64, m=64, arch="stream", reuse=2, interleave=2,
+           families=("ecp5", "xc7"), held_out=True),
     Config(name="n64_p8_b8", n=64, m=64, pipeline=8, interleave=8),
     # one more interleaved sequence than stages: the ring gets a second state
     # register, so the loop's write (after saturation) and read (into the
