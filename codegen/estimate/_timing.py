@@ -68,7 +68,7 @@ DELAY_MODELS: dict[str, DelayModel] = {
     "ecp5": DelayModel(t0=0.952, t_adder=2.0357, t_bit=0.0398, t_lut=1.4102, size=0.0483,
                        t_fanout=2.5),
 }
-ICE40_SCALE = 3.625
+ICE40_SCALE = 3.590
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
