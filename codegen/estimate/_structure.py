@@ -258,10 +258,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     assert st is not None
     ir = design.ir
     p_u = ir.input_weight_bits
-    mems = {m.name: m for m in design.memories}
-
-    def delay_line(part: Part, name: str, delay: int, width: int) -> None:
-        _delay_line(part, mems.get(name), delay, width)
+    mems = _memories(design)
 
     L = st.lanes
     rec = Part(name="recurrent")
@@ -272,7 +269,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         rec.reg_bits += sd.width_out * L
         if not sd.across_lanes:
             rec.sel(2 * sd.width_out * L)    # delay-line input and output selects
-            delay_line(rec, f"sdf{sd.index}", sd.delay, sd.width_out * L)
+            _delay_line(rec, mems.get(f"sdf{sd.index}"), sd.delay, sd.width_out * L)
     rec.detail = (f"{len(st.stages)} butterfly stages x {L} lane(s), delays "
                   f"{[sd.delay for sd in st.stages]}")
     upd = Part(name="update")
@@ -366,8 +363,8 @@ def _shared_readout(rd: Part, design: Design, digits: int) -> None:
     rd.reg_bits += g.S - 1                   # relu(h), one copy
     rd.reg_bits += (ru.factor * ru.outputs_per_cycle + g.outputs) * g.OW   # ring, y
     # the V column's read (inside a block RAM) and its shift register
-    rd.reg_bits += (1 if _mem(design, "rom_v").block else 2) * design.roms[1].width
-    rd.memory({m.name: m for m in design.memories}["rom_v"])
+    rd.reg_bits += (1 if _memories(design)["rom_v"].block else 2) * design.roms[1].width
+    rd.memory(_memories(design)["rom_v"])
     rd.detail = (f"one adder for {ru.outputs_per_cycle} output(s) a cycle, a ring of "
                  f"{ru.factor} x {ru.outputs_per_cycle} accumulators at {g.OW} b, "
                  f"{digits} Booth operand(s), V columns from ROM")
@@ -383,21 +380,21 @@ def _stream_top(design: Design) -> Part:
         2 * g.BW if g.interleave > 1 else 0)
     if st.reuse is not None:
         top.reg_bits += 3 * max(st.reuse.factor - 1, 1).bit_length()   # the phase, two copies
-    _delay_line(top, {m.name: m for m in design.memories}.get("state"), st.state_delay,
-                g.S * L)
+    _delay_line(top, _memories(design).get("state"), st.state_delay, g.S * L)
     top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
                   f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records"
                   + (f", slices held {st.reuse.factor} cycles" if st.reuse else ""))
     return top
 
 
-def _mem(design: Design, name: str) -> Memory:
-    return {m.name: m for m in design.memories}[name]
+def _memories(design: Design) -> dict[str, Memory]:
+    return {m.name: m for m in design.memories}
 
 
 def _delay_line(part: Part, mem: Memory | None, delay: int, width: int) -> None:
-    """A delay line: its memory and output register (two in block RAM), or
-    flip-flops when it is too short for one."""
+    """A delay line: its memory and output register (in block RAM the first of
+    its two read registers is inside the block), or flip-flops when it is too
+    short for one."""
     if delay_words(delay) and mem is not None:
         part.memory(mem)
         part.reg_bits += width   # the output register (in block RAM the first is inside)

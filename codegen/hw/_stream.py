@@ -118,6 +118,11 @@ def lane_tree(leaves: int, *, root: int, limit: int | None = None) -> LaneTree:
     return LaneTree(leaves=leaves, levels=tuple(levels))
 
 
+def one_level(leaves: int) -> LaneTree:
+    """All ``leaves`` summed into one register (a tree of one level)."""
+    return LaneTree(leaves=leaves, levels=((tuple(range(leaves)),),))
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reuse:
     """``--reuse R``: phase s (0 .. R - 1) of a slice sums the U x terms of the
@@ -140,6 +145,17 @@ class Reuse:
         return self.group_tree.depth
 
     @property
+    def ux_load_phase(self) -> int:
+        """The phase (of the next slice) in which the last group's sum arrives
+        and U x is registered."""
+        return (self.group_latency - 1) % self.factor
+
+    @property
+    def ux_restart_phase(self) -> int:
+        """The phase in which group 0's sum arrives and the partial sum restarts."""
+        return self.group_latency % self.factor
+
+    @property
     def inputs_per_cycle(self) -> int:
         return max(len(grp) for grp in self.input_groups)
 
@@ -154,6 +170,13 @@ class Reuse:
                 return s, grp.index(output)
         raise KeyError(output)
 
+    def final_entry(self, output: int) -> tuple[int | None, int]:
+        """Where ``output``'s final sum is on the step's last cycle: (ring entry,
+        slot), entry None for the adder's own result (the last phase's output);
+        the ring has turned R - 1 times, so phase s sits in entry s + 1."""
+        phase, slot = self.phase_of(output)
+        return (None if phase == self.factor - 1 else phase + 1), slot
+
 
 def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int,
                  terms_per_input: int = 1) -> Reuse:
@@ -166,7 +189,7 @@ def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int,
     terms = kx * terms_per_input
     tree = lane_tree(terms, root=1, limit=factor - 1)
     if not tree.depth:      # one term: still registered once
-        tree = LaneTree(leaves=terms, levels=((tuple(range(terms)),),))
+        tree = one_level(terms)
     return Reuse(factor=factor, input_groups=ins, output_groups=outs, group_tree=tree)
 
 
@@ -267,7 +290,7 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
     # its first level reads the record and the ROM (depth - 1) cycles earlier
     ux = lane_tree(ux_terms, root=1, limit=l_wht) if reuse == 1 else None
     if ux is None or not ux.depth:   # one level: all terms (with reuse: over R cycles)
-        ux = LaneTree(leaves=ux_terms, levels=((tuple(range(ux_terms)),),))
+        ux = one_level(ux_terms)
     ux_step, top_x = _lookup(l_wht + 1 - ux.depth, slices)
     # with reuse the accumulator adds one output's digits itself
     readout = lane_tree(lanes * booth_digits, root=2 if reuse == 1 else booth_digits)
