@@ -309,11 +309,10 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
                 constant=g.shift_in == 0 and g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
         upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
-    # each table's read, then kept (with --reuse the U row is kept as the shift
-    # register above); a block RAM holds the read register itself
-    block = 1 if mems["rom_u"].block else 0
-    upd.reg_bits += (2 - block) * design.roms[2].width + (
-        (1 - block) * design.roms[0].width if ru else (2 - block) * design.roms[0].width)
+    # each table's read, then kept (with --reuse the U row is kept in its shift
+    # register); a block RAM holds the read register itself
+    reads = 1 if mems["rom_u"].block else 2
+    upd.reg_bits += reads * (design.roms[0].width + design.roms[2].width)
     upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
     upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
