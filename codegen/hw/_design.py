@@ -126,12 +126,17 @@ class Memory:
     block: bool = False
 
 
+#: In a design whose delay lines ask for block RAM, the shortest line that does
+#: (rtl/hadamrnn_delay.v's g_block branch; shorter ones stay LUTs or flip-flops).
+BLOCK_DELAY_MIN = 4
+
+
 def delay_words(delay: int, *, block: bool = False) -> int:
     """Stored words of a ``delay``-element delay line (rtl/hadamrnn_delay.v): none up
     to two elements (flip-flops), else a circular buffer of delay - 1 words read
     before it is written, plus its output register; in block RAM (``block``,
-    delay > 3) delay - 2 words and two output registers."""
-    if block and delay > 3:
+    delay >= BLOCK_DELAY_MIN) delay - 2 words and two output registers."""
+    if block and delay >= BLOCK_DELAY_MIN:
         return delay - 2
     return delay - 1 if delay > 2 else 0
 
@@ -246,6 +251,11 @@ class Design:
     @property
     def streaming(self) -> bool:
         return self.stream is not None
+
+    @property
+    def block_delay_min(self) -> int:
+        """The shortest delay line that goes to block RAM (when lines ask for it)."""
+        return BLOCK_DELAY_MIN
 
     @property
     def pipelined(self) -> bool:
