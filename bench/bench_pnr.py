@@ -95,6 +95,11 @@ CONFIGS: tuple[Config, ...] = (
     Config(name="n8_p1", n=8, m=8),
     Config(name="n16_f2", n=16, m=16, fold=2),
     Config(name="n16_p2_b2", n=16, m=16, pipeline=2, interleave=2, held_out=True),
+    # the rest of n = 16's depths, so its parallel table runs P = 1 ... 6
+    Config(name="n16_p4_b4", n=16, m=16, pipeline=4, interleave=4, held_out=True,
+           families=("ecp5", "xc7")),
+    Config(name="n16_p5_b5", n=16, m=16, pipeline=5, interleave=5, held_out=True,
+           families=("ecp5", "xc7")),
     Config(name="n32_m8_stream_b1", n=32, m=8, arch="stream", interleave=1, held_out=True),
     Config(name="n32_p4_b4", n=32, m=32, pipeline=4, interleave=4, held_out=True,
            families=("ecp5", "xc7")),

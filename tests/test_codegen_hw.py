@@ -245,3 +245,35 @@ def test_stream_reuse_options_and_plan() -> None:
         assert 1 <= ru.group_latency <= reuse - 1
         assert d.schedule.cycles_per_beat == 16 * reuse
         assert d.schedule.drain == st.registers.readout_latency * reuse + 1 + 16 * reuse - 1
+
+
+def test_reuse_shares_the_transform_when_the_slice_has_room() -> None:
+    """With R >= max(k + 2, 4) one butterfly does the k stages (stage s in phase
+    k - s + 2, the read two phases earlier) and their delay lines are regions of
+    one memory: D_s words each, disjoint, m - 1 in all; the slice-level plan is
+    the per-stage one."""
+    from codegen.hw import describe, shares_transform
+
+    assert not shares_transform(5, 4) and shares_transform(6, 4)
+    assert not shares_transform(3, 1) and shares_transform(4, 1) and shares_transform(4, 2)
+    ir = random_ir(hidden=32, block_size=16, input_dim=9, outputs=3, seed=7)
+    base = dict(target="verilog", arch="stream", interleave=2)
+    plans = {r: describe(ir, EmitOptions(**base, reuse=r)) for r in (5, 6, 9)}  # type: ignore[arg-type]
+    assert plans[5].stream is not None and plans[5].stream.shared is None
+    for r in (6, 9):
+        d = plans[r]
+        st = d.stream
+        assert st is not None and st.shared is not None
+        sh = st.shared
+        k = len(st.stages)
+        assert k == 4 and sh.width == st.stages[-1].width_out and sh.words == 15
+        assert sorted(sh.phase(sd) for sd in st.stages) == list(range(2, k + 2))
+        assert all(sh.phase(sd) <= r - 1 for sd in st.stages)
+        words = [w for sd in st.stages for w in range(sh.base(sd), sh.base(sd) + sd.delay)]
+        assert sorted(words) == list(range(sh.words))
+        # one memory instead of a delay line per stage; timing as the per-stage plan
+        names = {m.name for m in d.memories}
+        assert "sdf" in names and not any(n.startswith("sdf") and n != "sdf" for n in names)
+        same = plans[5].stream
+        assert [sd.offset for sd in st.stages] == [sd.offset for sd in same.stages]
+        assert st.transform_latency == same.transform_latency

@@ -101,6 +101,11 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         dict(hidden=32, block_size=8, input_dim=3, outputs=5, readout="last", seed=44,
              weight_bits=3, input_format=FixedFormat(width=1, frac=0, signed=False)),
         {"arch": "stream", "reuse": 4, "interleave": 1}),
+    # R >= k + 2: one butterfly for the k stages and one memory for their delay
+    # lines (R = 9, k = 5 above and below; R = k + 2 here: stage 1 on the last phase)
+    "n32_block8_stream_r5_b2_every": (
+        dict(hidden=32, block_size=8, input_dim=3, outputs=5, seed=46, weight_bits=3),
+        {"arch": "stream", "reuse": 5, "interleave": 2}),
     "n32_stream_r9_b2_da_x2s_w5": (
         dict(hidden=32, input_dim=4, outputs=9, seed=45, weight_bits=5, inv_sqrt2_frac=8,
              input_format=FixedFormat(width=2, frac=1, signed=True)),

@@ -264,14 +264,31 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
     rec = Part(name="recurrent")
     rec.logic_bits += g.S * L                # a fresh sequence's state reads as 0
     rec.reg_bits += g.S * L                  # the entry registers
-    for sd in st.stages:
+    sh = st.shared
+    if sh is not None:
+        # one butterfly: the phase's input (a k-way select), a sum and a difference,
+        # the output and delay-line selects; its stage registers, the last one's
+        # copy, the memory's read (one register inside the block), the write's
+        # data and the address pipeline
+        k = len(st.stages)
+        rec.add2(2, sh.width)
+        rec.mux(k, sh.width)
+        rec.sel(2 * sh.width)
+        rec.logic_bits += 2 * k + sh.address_width     # phase decodes, the read address
+        rec.reg_bits += (sum(sd.width_out for sd in st.stages) + st.stages[-1].width_out
+                         + 2 * sh.width + 3 * sh.address_width + 1)
+        rec.memory(mems["sdf"])
+        rec.detail = (f"one butterfly for {k} stages at {sh.width} b, delay lines in one "
+                      f"memory of {sh.words} words")
+    for sd in (() if sh is not None else st.stages):
         rec.add2(2 * L if not sd.across_lanes else L, sd.width_out)   # sums and differences
         rec.reg_bits += sd.width_out * L
         if not sd.across_lanes:
             rec.sel(2 * sd.width_out * L)    # delay-line input and output selects
             _delay_line(rec, mems.get(f"sdf{sd.index}"), sd.delay, sd.width_out * L)
-    rec.detail = (f"{len(st.stages)} butterfly stages x {L} lane(s), delays "
-                  f"{[sd.delay for sd in st.stages]}")
+    if sh is None:
+        rec.detail = (f"{len(st.stages)} butterfly stages x {L} lane(s), delays "
+                      f"{[sd.delay for sd in st.stages]}")
     upd = Part(name="update")
     ipw = g.input_product_width
     rg = st.registers

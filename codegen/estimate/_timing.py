@@ -118,8 +118,8 @@ def paths(design: Design) -> tuple[Path, ...]:
         # with --reuse one readout (its ring) and the shared adders' two copies
         shared = 1 if st.reuse else g.outputs
         out = parts["readout"].reg_bits // shared
-        copies = (st.lanes + shared + (2 if st.reuse else 0)
-                  + sum(1 for s in st.stages if not s.across_lanes) + 1)
+        lines = 1 if st.shared else sum(1 for s in st.stages if not s.across_lanes)
+        copies = st.lanes + shared + (2 if st.reuse else 0) + lines + 1
         return (*own,
                 Path(name="enable to the control and its copies", adders=(), luts=3,
                      fanout=copies + parts["top"].reg_bits),
@@ -205,8 +205,14 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
 def _stream_paths(design: Design) -> tuple[Path, ...]:
     g, st = design.geometry, design.stream
     assert st is not None
-    out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
-                luts=0 if s.across_lanes else 1) for s in st.stages]
+    if st.shared is not None:
+        # the phase's input (a k-way select), the adder, the output select
+        k = len(st.stages)
+        out = [Path(name="shared butterfly", adders=(st.shared.width,),
+                    luts=1 + max(1, math.ceil(math.log2(k) / 2)))]
+    else:
+        out = [Path(name=f"butterfly stage {s.index}", adders=(s.width_out,),
+                    luts=0 if s.across_lanes else 1) for s in st.stages]
     rg = st.registers
     # a table read is registered twice (Yosys moves the first register to a LUT
     # ROM's address), so its N:1 select is a cycle of its own: a 16:1 select is

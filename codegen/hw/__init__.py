@@ -49,14 +49,23 @@ from ._options import (
 )
 from ._pipeline import Pipeline, max_depth, place_cuts
 from ._schedule import CALL_OVERHEAD, Schedule, schedule
-from ._stream import LaneTree, Registers, Stream, lane_tree, stream_plan
+from ._stream import (
+    LaneTree,
+    Registers,
+    SharedTransform,
+    Stream,
+    lane_tree,
+    shares_transform,
+    stream_plan,
+)
 
 __all__ = [
     "CALL_OVERHEAD", "DATAPATHS", "DEFAULT_STEPS", "MAX_INTERLEAVE", "ARITHS", "TOP",
     "AdderGraph", "Butterfly", "Staged", "stage_graph",
     "Datapath", "DenseRow", "Design", "EmitOptions", "FoldWrite", "FoldedUnit", "Geometry",
     "Memory", "Multiplier", "Pipeline", "ReadoutRow", "Schedule", "Stage", "Stream", "Term",
-    "UpdateRow", "delay_words", "LaneTree", "Registers", "lane_tree",
+    "UpdateRow", "delay_words", "LaneTree", "Registers", "SharedTransform", "lane_tree",
+    "shares_transform",
     "booth_correction", "booth_digit_bits", "booth_digits",
     "adder_counts", "butterfly_stages", "check_options", "constant_terms", "csd", "csd_adders",
     "describe", "folded_network", "hadamard_entry", "max_depth", "network_adders", "place_cuts",

@@ -417,15 +417,20 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                 words=tuple(word(lambda i: [int(ir.state_bias[i]) * 2 + (sign[i] < 0)], e,
                                  g.S + 1) for e in slices)),
         )
+        block = stream.reuse is not None
         lines = [("state", stream.state_delay, g.S * lanes),
-                 *((f"sdf{s.index}", s.delay, s.width_out * lanes) for s in stream.stages)]
+                 *((f"sdf{s.index}", s.delay, s.width_out * lanes)
+                   for s in (() if stream.shared else stream.stages))]
         memories = (
             *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True,
-                     block=stream.reuse is not None)
+                     block=block)
               for r in roms),
-            *(Memory(name=name, words=delay_words(delay, block=stream.reuse is not None),
-                     width=width, block=stream.reuse is not None and delay > 3)
-              for name, delay, width in lines if delay_words(delay)))
+            *(Memory(name=name, words=delay_words(delay, block=block), width=width,
+                     block=block and delay >= BLOCK_DELAY_MIN)
+              for name, delay, width in lines if delay_words(delay)),
+            # one memory for the shared butterfly's delay lines
+            *((Memory(name="sdf", words=stream.shared.words, width=stream.shared.width,
+                      block=True),) if stream.shared else ()))
     return Design(
         name=ir.name, ident=sanitize_identifier(ir.name), top=TOP, ir=ir, options=options,
         geometry=g, stages=stages, fold_units=units, fold_writes=writes,

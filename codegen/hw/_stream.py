@@ -33,7 +33,9 @@ update and the delay lines advance once per slice, while one U x adder takes a
 group of inputs per cycle (its sum registered when the slice ends: a tree of
 one level) and one readout adder a group of outputs per cycle, their
 accumulators a ring of R entries that turns once per cycle (``Reuse``).  All
-counts of the plan stay in slices; a slice lasts R cycles.
+counts of the plan stay in slices; a slice lasts R cycles.  When R leaves room
+(R >= k + 2), one butterfly does the k stages in turn and their delay lines
+share one memory (``SharedTransform``), with the same slice-level timing.
 """
 
 from __future__ import annotations
@@ -194,6 +196,43 @@ def reuse_groups(factor: int, inputs: tuple[int, ...], outputs: int,
 
 
 @dataclass(frozen=True, kw_only=True)
+class SharedTransform:
+    """``--reuse R`` with R >= max(k + 2, 4): one butterfly does the slice's k
+    delay-feedback stages, the last stage first (stage s in phase ``phase(s)`` =
+    k - s + 2), so each reads its predecessor's output of the previous slice as
+    the per-stage form does; stage k's result is held until the slice ends.  The
+    k delay lines are regions of one memory of m - 1 words (stage s's
+    ``D_s`` words from ``base(s)``, the word of slice e at ``e mod D_s``), read
+    two phases ahead (the read registered twice) and written a phase after
+    their stage."""
+
+    stages: tuple[SdfStage, ...]
+    width: int                 #: the butterfly's width: the last stage's outputs
+
+    @property
+    def words(self) -> int:
+        return sum(sd.delay for sd in self.stages)
+
+    @property
+    def address_width(self) -> int:
+        return max(1, (self.words - 1).bit_length())
+
+    def phase(self, sd: SdfStage) -> int:
+        return len(self.stages) - sd.index + 2
+
+    def base(self, sd: SdfStage) -> int:
+        """First word of stage ``sd``'s region (regions in stage order)."""
+        return sum(s.delay for s in self.stages if s.index < sd.index)
+
+
+def shares_transform(factor: int, stages: int) -> bool:
+    """Whether a slice of ``factor`` cycles holds its ``stages`` butterflies in
+    one (phases 2 .. k + 1, and the last stage's result kept before the slice
+    ends)."""
+    return stages >= 1 and factor >= max(stages + 2, 4)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Registers:
     """Where the Verilog target's extra registers put things (cycles after the
     entry, docs/schedule.md): the U x tree (its last level is the register the
@@ -238,6 +277,8 @@ class Stream:
     v_address_offset: int      #: same for the readout's V column
     registers: Registers       #: the Verilog target's registered form
     reuse: Reuse | None = None  #: ``--reuse R > 1``: slices held R cycles
+    #: ``--reuse R`` long enough: one butterfly and one memory for the transform
+    shared: SharedTransform | None = None
 
     @property
     def cycles_per_slice(self) -> int:
@@ -319,4 +360,6 @@ def stream_plan(*, n: int, m: int, state_width: int, interleave: int, lanes: int
         records=max(top_u, end_record) + 1,
         readout_first=l_u % slices, u_address_offset=l_wht - 1, sb_address_offset=l_wht,
         v_address_offset=l_u - 1, registers=registers,
-        reuse=reuse_groups(reuse, inputs, outputs, terms_per_input) if reuse > 1 else None)
+        reuse=reuse_groups(reuse, inputs, outputs, terms_per_input) if reuse > 1 else None,
+        shared=(SharedTransform(stages=tuple(stages), width=stages[-1].width_out)
+                if lanes == 1 and shares_transform(reuse, k) else None))
