@@ -101,6 +101,11 @@ CONFIGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         dict(hidden=32, block_size=8, input_dim=3, outputs=5, readout="last", seed=44,
              weight_bits=3, input_format=FixedFormat(width=1, frac=0, signed=False)),
         {"arch": "stream", "reuse": 4, "interleave": 1}),
+    # R = 2: every phase's weights are read in the slice before
+    "n16_stream_r2_b3_x1": (
+        dict(hidden=16, input_dim=2, outputs=2, seed=47,
+             input_format=FixedFormat(width=1, frac=0, signed=False)),
+        {"arch": "stream", "reuse": 2, "interleave": 3}),
     # R >= k + 2: one butterfly for the k stages and one memory for their delay
     # lines (R = 9, k = 5 above and below; R = k + 2 here: stage 1 on the last phase)
     "n32_block8_stream_r5_b2_every": (

@@ -305,14 +305,14 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         # slice's partial sum (the inputs picked by the phase)
         if ru is not None:
             # a group's terms in registered levels of four, then the slice's
-            # partial sum; the beat and the U row shift one group down per cycle
-            # (a load-or-shift select)
+            # partial sum; the beat turns one group per cycle (a load-or-turn
+            # select); the U group comes from the phase table
             for level in ru.group_tree.levels:
                 for grp in level:
                     upd.sum([(ipw, 0, True)] * len(grp), ipw)
                     upd.reg_bits += ipw
             upd.add2(1, ipw)
-            upd.mux(2, g.d * (g.W + p_u))  # load or shift: a plain 2:1 per bit
+            upd.mux(2, ru.factor * ru.inputs_per_cycle * g.W)
             upd.reg_bits += 2 * ipw
         for level in rg.ux.levels if ru is None else ():
             for grp in level:
@@ -326,11 +326,18 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
                 constant=g.shift_in == 0 and g.round_half != 0)
         upd.logic_bits += 2 * g.SW + g.S     # saturation
         upd.reg_bits += g.QW + g.AW          # kept acc bits, +-r/sqrt(2)
-    # each table's read, then kept (with --reuse the U row is kept in its shift
-    # register); a block RAM holds the read register itself
-    reads = 1 if mems["rom_u"].block else 2
-    upd.reg_bits += reads * (design.roms[0].width + design.roms[2].width)
-    upd.memory(mems["rom_u"])
+    # each table's read, then kept; a block RAM holds the first read register
+    if design.phase_rom is not None:
+        # --reuse: the phase table's word of two cycles on (its row and phase
+        # picked from the slice index and the phase), read twice; the sign and bias
+        assert ru is not None
+        upd.reg_bits += design.phase_rom.width + design.roms[2].width
+        upd.logic_bits += 2 * st.index_width + max(ru.factor - 1, 1).bit_length()
+        upd.memory(mems["rom_uv"])
+    else:
+        reads = 1 if mems["rom_u"].block else 2
+        upd.reg_bits += reads * (design.roms[0].width + design.roms[2].width)
+        upd.memory(mems["rom_u"])
     upd.memory(mems["rom_sb"])
     upd.detail = (f"{L} lane(s) per cycle, U rows of {g.d} x {p_u} b from ROM, "
                   + (f"U x over {ru.factor} cycles, {ru.inputs_per_cycle} input(s) each"
@@ -374,13 +381,10 @@ def _shared_readout(rd: Part, design: Design, digits: int) -> None:
         rd.sum([(g.OW, 0, True)] + [(g.S + 1 + 2 * j, 0, True) for j in range(digits)], g.OW)
         rd.sel(g.OW)                         # start value or the ring's head
         rd.logic_bits += g.OW                # the phase's start value (constants)
-    rd.mux(2, design.roms[1].width)          # the V column shifts one group per cycle
     rd.relu_bits += g.S - 1
     rd.reg_bits += g.S - 1                   # relu(h), one copy
     rd.reg_bits += (ru.factor * ru.outputs_per_cycle + g.outputs) * g.OW   # ring, y
-    # the V column's read (inside a block RAM) and its shift register
-    rd.reg_bits += (1 if _memories(design)["rom_v"].block else 2) * design.roms[1].width
-    rd.memory(_memories(design)["rom_v"])
+    # the V group comes with the U group in the phase table's word (counted there)
     rd.detail = (f"one adder for {ru.outputs_per_cycle} output(s) a cycle, a ring of "
                  f"{ru.factor} x {ru.outputs_per_cycle} accumulators at {g.OW} b, "
                  f"{digits} Booth operand(s), V columns from ROM")

@@ -161,6 +161,35 @@ class Rom:
         return tuple((w >> (lane * bits)) & ((1 << bits) - 1) for w in self.words)
 
 
+def phase_table(stream: Stream, U: np.ndarray, V: np.ndarray, p_u: int, p_v: int) -> Rom:
+    """``--reuse R``: the word of row r and phase s (address r * 2^FW + s, FW the
+    phase's bits) holds element r's U weights of input group s (input
+    group[t] at [t * p_u +: p_u]) and, above them, element r - lag's V weights
+    of output group s (at [KX * p_u + t * p_v +: p_v]): the phase reads the U
+    row it sums and the V column it accumulates in one word.  Element r's U row
+    is summed in the slice where the V column of element r - lag is read (lag =
+    ``Registers.v_address_offset - u_address_offset``); empty slots are 0."""
+    ru = stream.reuse
+    assert ru is not None
+    rg = stream.registers
+    n = stream.slices
+    lag = (rg.v_address_offset - rg.u_address_offset) % n
+    kx, ky = ru.inputs_per_cycle, ru.outputs_per_cycle
+    span = 1 << max((ru.factor - 1).bit_length(), 1)
+    words = []
+    for r in range(n):
+        for s in range(span):
+            if s >= ru.factor:
+                words.append(0)
+                continue
+            ins = list(ru.input_groups[s]) + [-1] * (kx - len(ru.input_groups[s]))
+            u = pack_fields([int(U[r][j]) if j >= 0 else 0 for j in ins], p_u)
+            v = pack_fields([int(V[o][(r - lag) % n]) if o >= 0 else 0
+                             for o in ru.output_groups[s]], p_v)
+            words.append(u | (v << (kx * p_u)))
+    return Rom(name="uv", field_width=1, fields=kx * p_u + ky * p_v, words=tuple(words))
+
+
 def booth_digits(bits: int) -> int:
     """Radix-4 Booth digits of a ``bits``-bit two's-complement weight."""
     return (bits + 1) // 2
@@ -231,6 +260,8 @@ class Design:
     stream: Stream | None               #: the streaming plan (``--arch stream``)
     stall: Stall | None                 #: registered enables and output FIFO (pipelined)
     roms: tuple[Rom, ...]               #: tables the streaming datapath reads per element
+    #: ``--reuse R``: the U and V tables as the phases read them (``phase_table``)
+    phase_rom: Rom | None = None
     #: the streamed readout's start value per output: its bias plus the +1s of the
     #: negative Booth digits of its V row (``booth_correction``)
     readout_offsets: tuple[int, ...] = ()
@@ -375,7 +406,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
     in_tree = (input_tree([[t.sign for t in r.input_terms] for r in rows],
                           pipeline.input_levels, group)
                if pipeline.input_ahead else None)
-    stream = roms = stall = None
+    stream = roms = stall = phase_rom = None
     used_inputs = tuple(int(j) for j in np.flatnonzero(np.any(U != 0, axis=0)))
     offsets: tuple[int, ...] = ()
     memories: tuple[Memory, ...] = ()
@@ -418,13 +449,17 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                  g.S + 1) for e in slices)),
         )
         block = stream.reuse is not None
+        if stream.reuse is not None:
+            phase_rom = phase_table(stream, U, V, p_u, p_v)
         lines = [("state", stream.state_delay, g.S * lanes),
                  *((f"sdf{s.index}", s.delay, s.width_out * lanes)
                    for s in (() if stream.shared else stream.stages))]
         memories = (
             *(Memory(name=f"rom_{r.name}", words=stream.slices, width=r.width, rom=True,
                      block=block)
-              for r in roms),
+              for r in roms if phase_rom is None or r.name == "sb"),
+            *((Memory(name="rom_uv", words=len(phase_rom.words), width=phase_rom.width,
+                      rom=True, block=True),) if phase_rom is not None else ()),
             *(Memory(name=name, words=delay_words(delay, block=block), width=width,
                      block=block and delay >= BLOCK_DELAY_MIN)
               for name, delay, width in lines if delay_words(delay)),
@@ -441,7 +476,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
         used_states=tuple(int(i) for i in np.flatnonzero(np.any(V != 0, axis=0))),
         memories=memories, multipliers=(), pipeline=pipeline, stream=stream, stall=stall,
         readout_tree=tree, readout_graph=graph, product_graph=product, input_tree=in_tree,
-        roms=roms or (), readout_offsets=offsets,
+        roms=roms or (), phase_rom=phase_rom, readout_offsets=offsets,
         schedule=schedule(k=g.k, fold=g.fold, interleave=b, dense=g.dense,
                           pipeline=options.pipeline + pipeline.pre, stream=stream, n=g.n,
                           readout_stages=levels,

@@ -86,6 +86,12 @@ class StepLookup:
     late: int
     bound: int
 
+    @property
+    def switch(self) -> tuple[int, int]:
+        """(entry index, record) where the step read changes, once per step: from
+        then until the next switch every index reads that step's beat."""
+        return (self.bound, self.late) if self.bound > 0 else (0, self.at_zero)
+
 
 @dataclass(frozen=True, kw_only=True)
 class LaneTree:
