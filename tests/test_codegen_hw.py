@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -277,3 +278,40 @@ def test_reuse_shares_the_transform_when_the_slice_has_room() -> None:
         same = plans[5].stream
         assert [sd.offset for sd in st.stages] == [sd.offset for sd in same.stages]
         assert st.transform_latency == same.transform_latency
+
+
+def test_reuse_phase_table_holds_each_phase_weights() -> None:
+    """--reuse R: word {r, s} of the phase table holds element r's U weights of
+    input group s and, above them, the V weights of output group s of element
+    r - lag; phases past R - 1 and empty slots are 0."""
+    from codegen.hw import describe
+
+    ir = random_ir(hidden=16, block_size=16, input_dim=5, outputs=3, seed=8, weight_bits=3)
+    d = describe(ir, EmitOptions(target="verilog", arch="stream", interleave=2, reuse=3))
+    st, pr = d.stream, d.phase_rom
+    assert st is not None and st.reuse is not None and pr is not None
+    ru, rg = st.reuse, st.registers
+    p = ir.input_weight_bits
+    assert p == ir.output_weight_bits == 3
+    U, V = np.asarray(ir.input_weight), np.asarray(ir.output_weight)
+    kx, ky = ru.inputs_per_cycle, ru.outputs_per_cycle
+    assert (kx, ky) == (2, 1) and pr.width == (kx + ky) * p and len(pr.words) == 16 * 4
+    lag = (rg.v_address_offset - rg.u_address_offset) % 16
+
+    def field(word: int, i: int) -> int:
+        v = (word >> (i * p)) & ((1 << p) - 1)
+        return v - (1 << p) if v >> (p - 1) else v
+
+    for r in range(16):
+        for s in range(4):
+            word = pr.words[r * 4 + s]
+            if s == 3:
+                assert word == 0
+                continue
+            ins = ru.input_groups[s]
+            for t in range(kx):
+                assert field(word, t) == (int(U[r][ins[t]]) if t < len(ins) else 0)
+            o = ru.output_groups[s][0]
+            assert field(word, kx) == (int(V[o][(r - lag) % 16]) if o >= 0 else 0)
+    names = {m.name for m in d.memories}
+    assert {"rom_uv", "rom_sb"} <= names and not {"rom_u", "rom_v"} & names

@@ -25,7 +25,7 @@ RESOURCES: tuple[str, ...] = ("lut", "ff", "bram36", "uram", "dsp")
 
 #: The primitive quantities of :class:`codegen._estimate_model.Part` that cost LUTs.
 FEATURES: tuple[str, ...] = ("add2", "sum", "sum_out", "dense", "dense_out", "mux", "wreg",
-                             "logic", "relu", "state", "ram", "rom", "sel")
+                             "logic", "relu", "state", "ram", "rom", "sel", "tree")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,7 +53,13 @@ COEFFICIENTS: dict[str, Coefficients] = {
                              # bench/results/pnr_ecp5.json (n16, n64, copy200 at L = 1),
                              # the five others (L = 1 .. 16) held out: -12.9 .. +5.6 % on
                              # the final streaming RTL
-                             "sel": 1.594}, lut_fixed=20.7, carry_bits=4),
+                             "sel": 1.594,
+                             # the pipelined parallel design's registered tree sums
+                             # (U x ahead of the loop, the readout): least squares
+                             # on four Yosys xc7 rows of bench/results/pnr_ecp5.json
+                             # (n16 P3 and P6, n32 P7 da, the F8 copy model at P9),
+                             # six held out: -6.6 .. +5.3 % (docs/estimates.md)
+                             "tree": 0.650}, lut_fixed=20.7, carry_bits=4),
 }
 COEFFICIENTS["xcup"] = COEFFICIENTS["xc7"]
 #: iCE40 (LUT4 + SB_CARRY): the xc7 fit scaled by 2173 / 1591 LUTs measured on one n = 16
@@ -201,7 +207,8 @@ def features(part: Part) -> dict[str, float]:
             "dense": part.dense_bits, "dense_out": part.dense_out_bits,
             "mux": part.mux_bits, "wreg": part.wreg_bits,
             "logic": part.logic_bits, "relu": part.relu_bits, "state": part.state_bits,
-            "ram": part.ram_units, "rom": part.rom_units, "sel": part.sel_bits}
+            "ram": part.ram_units, "rom": part.rom_units, "sel": part.sel_bits,
+            "tree": part.tree_bits}
 
 
 def cost(part: Part, coef: Coefficients) -> ComponentCost:

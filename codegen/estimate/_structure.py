@@ -32,6 +32,9 @@ class Part:
     add2_bits: int = 0         #: bits of two-operand adders / subtractors
     sum_bits: int = 0          #: bits entering sums of >= 3 operands (see :meth:`sum`)
     sum_out_bits: int = 0      #: result bits of those sums (final carry chains)
+    #: bits entering the registered partial sums (>= 3 operands) of the pipelined
+    #: parallel design's trees: U x ahead of the loop and the readout
+    tree_bits: int = 0
     dense_bits: int = 0        #: carry-save bits of the dense +-1 rows: (m - 2) x (S + k)
     dense_out_bits: int = 0    #: their final adders: S + k bits per row
     mux_bits: int = 0          #: operand-select bits x (F - 1): one 2:1 level per extra way
@@ -51,15 +54,19 @@ class Part:
         self.adders += count
 
     def sum(self, operands: list[tuple[int, int, bool]], out_width: int, *,
-            constant: bool = False) -> None:
+            constant: bool = False, registered: bool = False) -> None:
         """A sum at ``out_width`` bits of ``(width, shift, signed)`` operands plus an
         optional constant.  A signed operand is sign-extended up to the result, so
         it brings ``out_width - shift`` bits into the carry-save tree; an unsigned
-        (zero-extended) one only its ``width`` bits.  The constant is free."""
+        (zero-extended) one only its ``width`` bits.  The constant is free.
+        ``registered``: a partial sum of a pipelined tree (its own coefficient)."""
         t = len(operands) + int(constant)
         bits = [max(out_width - sh, w) if signed else w for w, sh, signed in operands]
         if t >= 3:
-            self.sum_bits += sum(bits)
+            if registered:
+                self.tree_bits += sum(bits)
+            else:
+                self.sum_bits += sum(bits)
             self.sum_out_bits += out_width
         elif t == 2:
             self.add2_bits += max(bits) if bits else 0
@@ -151,7 +158,8 @@ def _structure(design: Design) -> tuple[Part, ...]:
             ops = [(g.AW, 0, True)]
         if folded:
             ops += [(g.AW, 0, True)] if (row.input_terms or row.constant) else []
-            upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw)
+            upd.sum([(g.W, t.shift, g.x_signed) for t in row.input_terms], ipw,
+                    registered=True)
             if row.constant:
                 upd.add2(1, g.AW)                    # U x + constant, on its way
         else:
@@ -206,9 +214,10 @@ def _structure(design: Design) -> tuple[Part, ...]:
                 if level == 0:
                     terms = [i for i in grp if i < len(out.terms)]
                     rd.sum([(S - 1, 0, False)] * len(terms), w,
-                           constant=len(terms) < len(grp))
+                           constant=len(terms) < len(grp), registered=True)
                 elif len(grp) > 1:
-                    rd.sum([(tree.width(o, level - 1, i, g.OW), 0, True) for i in grp], w)
+                    rd.sum([(tree.width(o, level - 1, i, g.OW), 0, True) for i in grp], w,
+                           registered=True)
         if tree.root_sign(o) < 0:            # the root holds -y: one negation
             rd.add2(1, g.OW)
     used = len(design.used_states)

@@ -65,10 +65,10 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row's slowest path is a fanout since the pipelined
     # designs register their enables in copies, so the fit leaves it at its start
     # value (2.5; fitted as 3.384 when a global enable was critical, docs/estimates.md)
-    "ecp5": DelayModel(t0=0.952, t_adder=2.0357, t_bit=0.0398, t_lut=1.4102, size=0.0483,
+    "ecp5": DelayModel(t0=1.0615, t_adder=2.0113, t_bit=0.0368, t_lut=1.3714, size=0.0528,
                        t_fanout=2.5),
 }
-ICE40_SCALE = 3.590
+ICE40_SCALE = 3.607
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
