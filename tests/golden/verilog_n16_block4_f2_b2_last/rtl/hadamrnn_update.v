@@ -52,129 +52,145 @@ module hadamrnn_update (
     wire signed [19:0] acc_0 = re_0 + (xe_0 <<< 2) - (xe_0 <<< 5) + (xe_1 <<< 2) - (xe_1 <<< 5) - (xe_2 <<< 2) - (xe_2 <<< 4) - 20'sd143;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_0 = acc_0[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_0 = ~q_0[18] & (|q_0[17:15]);
+    wire lo_0 = q_0[18] & (~(&q_0[17:15]) | ~(|q_0[14:0]));
     assign hn[15:0] =
-        (q_0 > 19'sd32767) ? 16'sd32767 :
-        (q_0 < -19'sd32767) ? -16'sd32767 :
-        q_0[15:0];
+        hi_0 ? 16'sd32767 : lo_0 ? -16'sd32767 : q_0[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_1 = re_1 - (xe_0 <<< 2) + (xe_0 <<< 5) - (xe_1 <<< 2) - (xe_1 <<< 4) + (xe_2 <<< 3) + 20'sd219;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_1 = acc_1[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_1 = ~q_1[18] & (|q_1[17:15]);
+    wire lo_1 = q_1[18] & (~(&q_1[17:15]) | ~(|q_1[14:0]));
     assign hn[31:16] =
-        (q_1 > 19'sd32767) ? 16'sd32767 :
-        (q_1 < -19'sd32767) ? -16'sd32767 :
-        q_1[15:0];
+        hi_1 ? 16'sd32767 : lo_1 ? -16'sd32767 : q_1[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_2 = -re_2 - (xe_1 <<< 4) + (xe_2 <<< 2) - (xe_2 <<< 4) - 20'sd13;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_2 = acc_2[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_2 = ~q_2[18] & (|q_2[17:15]);
+    wire lo_2 = q_2[18] & (~(&q_2[17:15]) | ~(|q_2[14:0]));
     assign hn[47:32] =
-        (q_2 > 19'sd32767) ? 16'sd32767 :
-        (q_2 < -19'sd32767) ? -16'sd32767 :
-        q_2[15:0];
+        hi_2 ? 16'sd32767 : lo_2 ? -16'sd32767 : q_2[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_3 = re_3 - (xe_0 <<< 2) - (xe_1 <<< 4) - (xe_2 <<< 2) + (xe_2 <<< 5) + 20'sd357;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_3 = acc_3[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_3 = ~q_3[18] & (|q_3[17:15]);
+    wire lo_3 = q_3[18] & (~(&q_3[17:15]) | ~(|q_3[14:0]));
     assign hn[63:48] =
-        (q_3 > 19'sd32767) ? 16'sd32767 :
-        (q_3 < -19'sd32767) ? -16'sd32767 :
-        q_3[15:0];
+        hi_3 ? 16'sd32767 : lo_3 ? -16'sd32767 : q_3[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_4 = -re_4 - (xe_0 <<< 2) - (xe_0 <<< 4) - (xe_1 <<< 3) + (xe_1 <<< 5) + (xe_2 <<< 4) + 20'sd453;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_4 = acc_4[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_4 = ~q_4[18] & (|q_4[17:15]);
+    wire lo_4 = q_4[18] & (~(&q_4[17:15]) | ~(|q_4[14:0]));
     assign hn[79:64] =
-        (q_4 > 19'sd32767) ? 16'sd32767 :
-        (q_4 < -19'sd32767) ? -16'sd32767 :
-        q_4[15:0];
+        hi_4 ? 16'sd32767 : lo_4 ? -16'sd32767 : q_4[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_5 = re_5 + (xe_0 <<< 2) + (xe_0 <<< 4) - (xe_2 <<< 3) - 20'sd101;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_5 = acc_5[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_5 = ~q_5[18] & (|q_5[17:15]);
+    wire lo_5 = q_5[18] & (~(&q_5[17:15]) | ~(|q_5[14:0]));
     assign hn[95:80] =
-        (q_5 > 19'sd32767) ? 16'sd32767 :
-        (q_5 < -19'sd32767) ? -16'sd32767 :
-        q_5[15:0];
+        hi_5 ? 16'sd32767 : lo_5 ? -16'sd32767 : q_5[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_6 = re_6 + (xe_2 <<< 3) - 20'sd77;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_6 = acc_6[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_6 = ~q_6[18] & (|q_6[17:15]);
+    wire lo_6 = q_6[18] & (~(&q_6[17:15]) | ~(|q_6[14:0]));
     assign hn[111:96] =
-        (q_6 > 19'sd32767) ? 16'sd32767 :
-        (q_6 < -19'sd32767) ? -16'sd32767 :
-        q_6[15:0];
+        hi_6 ? 16'sd32767 : lo_6 ? -16'sd32767 : q_6[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_7 = -re_7 - (xe_0 <<< 2) + (xe_0 <<< 4) + (xe_1 <<< 3) + (xe_2 <<< 2) - (xe_2 <<< 5) + 20'sd55;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_7 = acc_7[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_7 = ~q_7[18] & (|q_7[17:15]);
+    wire lo_7 = q_7[18] & (~(&q_7[17:15]) | ~(|q_7[14:0]));
     assign hn[127:112] =
-        (q_7 > 19'sd32767) ? 16'sd32767 :
-        (q_7 < -19'sd32767) ? -16'sd32767 :
-        q_7[15:0];
+        hi_7 ? 16'sd32767 : lo_7 ? -16'sd32767 : q_7[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_8 = re_8 - (xe_0 <<< 2) + (xe_0 <<< 5) + (xe_1 <<< 2) - (xe_2 <<< 3) + (xe_2 <<< 5) + 20'sd151;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_8 = acc_8[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_8 = ~q_8[18] & (|q_8[17:15]);
+    wire lo_8 = q_8[18] & (~(&q_8[17:15]) | ~(|q_8[14:0]));
     assign hn[143:128] =
-        (q_8 > 19'sd32767) ? 16'sd32767 :
-        (q_8 < -19'sd32767) ? -16'sd32767 :
-        q_8[15:0];
+        hi_8 ? 16'sd32767 : lo_8 ? -16'sd32767 : q_8[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_9 = -re_9 + (xe_0 <<< 2) - (xe_0 <<< 4) - (xe_1 <<< 3) - (xe_2 <<< 3) + (xe_2 <<< 5) - 20'sd21;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_9 = acc_9[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_9 = ~q_9[18] & (|q_9[17:15]);
+    wire lo_9 = q_9[18] & (~(&q_9[17:15]) | ~(|q_9[14:0]));
     assign hn[159:144] =
-        (q_9 > 19'sd32767) ? 16'sd32767 :
-        (q_9 < -19'sd32767) ? -16'sd32767 :
-        q_9[15:0];
+        hi_9 ? 16'sd32767 : lo_9 ? -16'sd32767 : q_9[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_10 = -re_10 - (xe_0 <<< 2) - (xe_0 <<< 4) + (xe_1 <<< 2) - (xe_1 <<< 5) + 20'sd105;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_10 = acc_10[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_10 = ~q_10[18] & (|q_10[17:15]);
+    wire lo_10 = q_10[18] & (~(&q_10[17:15]) | ~(|q_10[14:0]));
     assign hn[175:160] =
-        (q_10 > 19'sd32767) ? 16'sd32767 :
-        (q_10 < -19'sd32767) ? -16'sd32767 :
-        q_10[15:0];
+        hi_10 ? 16'sd32767 : lo_10 ? -16'sd32767 : q_10[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_11 = -re_11 - (xe_0 <<< 2) + (xe_0 <<< 4) + (xe_1 <<< 3) - (xe_1 <<< 5) - (xe_2 <<< 3) + (xe_2 <<< 5) + 20'sd471;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_11 = acc_11[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_11 = ~q_11[18] & (|q_11[17:15]);
+    wire lo_11 = q_11[18] & (~(&q_11[17:15]) | ~(|q_11[14:0]));
     assign hn[191:176] =
-        (q_11 > 19'sd32767) ? 16'sd32767 :
-        (q_11 < -19'sd32767) ? -16'sd32767 :
-        q_11[15:0];
+        hi_11 ? 16'sd32767 : lo_11 ? -16'sd32767 : q_11[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_12 = re_12 - (xe_0 <<< 3) + (xe_2 <<< 2) + 20'sd241;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_12 = acc_12[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_12 = ~q_12[18] & (|q_12[17:15]);
+    wire lo_12 = q_12[18] & (~(&q_12[17:15]) | ~(|q_12[14:0]));
     assign hn[207:192] =
-        (q_12 > 19'sd32767) ? 16'sd32767 :
-        (q_12 < -19'sd32767) ? -16'sd32767 :
-        q_12[15:0];
+        hi_12 ? 16'sd32767 : lo_12 ? -16'sd32767 : q_12[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_13 = -re_13 - (xe_0 <<< 3) + (xe_0 <<< 5) - (xe_1 <<< 3) + (xe_1 <<< 5) - (xe_2 <<< 3) + (xe_2 <<< 5) - 20'sd187;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_13 = acc_13[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_13 = ~q_13[18] & (|q_13[17:15]);
+    wire lo_13 = q_13[18] & (~(&q_13[17:15]) | ~(|q_13[14:0]));
     assign hn[223:208] =
-        (q_13 > 19'sd32767) ? 16'sd32767 :
-        (q_13 < -19'sd32767) ? -16'sd32767 :
-        q_13[15:0];
+        hi_13 ? 16'sd32767 : lo_13 ? -16'sd32767 : q_13[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_14 = -re_14 + (xe_0 <<< 2) - (xe_0 <<< 4) + (xe_1 <<< 2) - (xe_1 <<< 5) + (xe_2 <<< 4) - 20'sd75;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_14 = acc_14[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_14 = ~q_14[18] & (|q_14[17:15]);
+    wire lo_14 = q_14[18] & (~(&q_14[17:15]) | ~(|q_14[14:0]));
     assign hn[239:224] =
-        (q_14 > 19'sd32767) ? 16'sd32767 :
-        (q_14 < -19'sd32767) ? -16'sd32767 :
-        q_14[15:0];
+        hi_14 ? 16'sd32767 : lo_14 ? -16'sd32767 : q_14[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [19:0] acc_15 = -re_15 - (xe_0 <<< 2) + (xe_0 <<< 4) + (xe_1 <<< 4) - 20'sd99;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_15 = acc_15[19:1];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_15 = ~q_15[18] & (|q_15[17:15]);
+    wire lo_15 = q_15[18] & (~(&q_15[17:15]) | ~(|q_15[14:0]));
     assign hn[255:240] =
-        (q_15 > 19'sd32767) ? 16'sd32767 :
-        (q_15 < -19'sd32767) ? -16'sd32767 :
-        q_15[15:0];
+        hi_15 ? 16'sd32767 : lo_15 ? -16'sd32767 : q_15[15:0];
 endmodule
 `default_nettype wire

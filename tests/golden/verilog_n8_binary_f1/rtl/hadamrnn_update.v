@@ -34,65 +34,73 @@ module hadamrnn_update (
     wire signed [35:0] acc_0 = re_0 + (re_0 <<< 2) + (re_0 <<< 8) + (re_0 <<< 10) - (re_0 <<< 12) - (re_0 <<< 14) + (re_0 <<< 16) + (xe_0 <<< 18) - (xe_0 <<< 21) + (xe_1 <<< 19) - (xe_1 <<< 21) - 36'sd1638400;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_0 = acc_0[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_0 = ~q_0[18] & (|q_0[17:15]);
+    wire lo_0 = q_0[18] & (~(&q_0[17:15]) | ~(|q_0[14:0]));
     assign hn[15:0] =
-        (q_0 > 19'sd32767) ? 16'sd32767 :
-        (q_0 < -19'sd32767) ? -16'sd32767 :
-        q_0[15:0];
+        hi_0 ? 16'sd32767 : lo_0 ? -16'sd32767 : q_0[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_1 = -re_1 - (re_1 <<< 2) - (re_1 <<< 8) - (re_1 <<< 10) + (re_1 <<< 12) + (re_1 <<< 14) - (re_1 <<< 16) + (xe_0 <<< 18) - (xe_0 <<< 20) - (xe_1 <<< 18) - 36'sd31522816;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_1 = acc_1[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_1 = ~q_1[18] & (|q_1[17:15]);
+    wire lo_1 = q_1[18] & (~(&q_1[17:15]) | ~(|q_1[14:0]));
     assign hn[31:16] =
-        (q_1 > 19'sd32767) ? 16'sd32767 :
-        (q_1 < -19'sd32767) ? -16'sd32767 :
-        q_1[15:0];
+        hi_1 ? 16'sd32767 : lo_1 ? -16'sd32767 : q_1[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_2 = -re_2 - (re_2 <<< 2) - (re_2 <<< 8) - (re_2 <<< 10) + (re_2 <<< 12) + (re_2 <<< 14) - (re_2 <<< 16) + (xe_0 <<< 19) - 36'sd16449536;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_2 = acc_2[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_2 = ~q_2[18] & (|q_2[17:15]);
+    wire lo_2 = q_2[18] & (~(&q_2[17:15]) | ~(|q_2[14:0]));
     assign hn[47:32] =
-        (q_2 > 19'sd32767) ? 16'sd32767 :
-        (q_2 < -19'sd32767) ? -16'sd32767 :
-        q_2[15:0];
+        hi_2 ? 16'sd32767 : lo_2 ? -16'sd32767 : q_2[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_3 = -re_3 - (re_3 <<< 2) - (re_3 <<< 8) - (re_3 <<< 10) + (re_3 <<< 12) + (re_3 <<< 14) - (re_3 <<< 16) - (xe_0 <<< 20) - (xe_1 <<< 18) - (xe_1 <<< 20) + 36'sd13959168;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_3 = acc_3[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_3 = ~q_3[18] & (|q_3[17:15]);
+    wire lo_3 = q_3[18] & (~(&q_3[17:15]) | ~(|q_3[14:0]));
     assign hn[63:48] =
-        (q_3 > 19'sd32767) ? 16'sd32767 :
-        (q_3 < -19'sd32767) ? -16'sd32767 :
-        q_3[15:0];
+        hi_3 ? 16'sd32767 : lo_3 ? -16'sd32767 : q_3[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_4 = -re_4 - (re_4 <<< 2) - (re_4 <<< 8) - (re_4 <<< 10) + (re_4 <<< 12) + (re_4 <<< 14) - (re_4 <<< 16) + (xe_1 <<< 20) + 36'sd1376256;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_4 = acc_4[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_4 = ~q_4[18] & (|q_4[17:15]);
+    wire lo_4 = q_4[18] & (~(&q_4[17:15]) | ~(|q_4[14:0]));
     assign hn[79:64] =
-        (q_4 > 19'sd32767) ? 16'sd32767 :
-        (q_4 < -19'sd32767) ? -16'sd32767 :
-        q_4[15:0];
+        hi_4 ? 16'sd32767 : lo_4 ? -16'sd32767 : q_4[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_5 = re_5 + (re_5 <<< 2) + (re_5 <<< 8) + (re_5 <<< 10) - (re_5 <<< 12) - (re_5 <<< 14) + (re_5 <<< 16) + (xe_0 <<< 18) - (xe_0 <<< 21) + (xe_1 <<< 19) - (xe_1 <<< 21) - 36'sd8454144;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_5 = acc_5[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_5 = ~q_5[18] & (|q_5[17:15]);
+    wire lo_5 = q_5[18] & (~(&q_5[17:15]) | ~(|q_5[14:0]));
     assign hn[95:80] =
-        (q_5 > 19'sd32767) ? 16'sd32767 :
-        (q_5 < -19'sd32767) ? -16'sd32767 :
-        q_5[15:0];
+        hi_5 ? 16'sd32767 : lo_5 ? -16'sd32767 : q_5[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_6 = re_6 + (re_6 <<< 2) + (re_6 <<< 8) + (re_6 <<< 10) - (re_6 <<< 12) - (re_6 <<< 14) + (re_6 <<< 16) - (xe_0 <<< 18) - (xe_1 <<< 19) - 36'sd16449536;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_6 = acc_6[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_6 = ~q_6[18] & (|q_6[17:15]);
+    wire lo_6 = q_6[18] & (~(&q_6[17:15]) | ~(|q_6[14:0]));
     assign hn[111:96] =
-        (q_6 > 19'sd32767) ? 16'sd32767 :
-        (q_6 < -19'sd32767) ? -16'sd32767 :
-        q_6[15:0];
+        hi_6 ? 16'sd32767 : lo_6 ? -16'sd32767 : q_6[15:0];
     /* verilator lint_off UNUSEDSIGNAL */  // the rounding shift drops the low bits
     wire signed [35:0] acc_7 = re_7 + (re_7 <<< 2) + (re_7 <<< 8) + (re_7 <<< 10) - (re_7 <<< 12) - (re_7 <<< 14) + (re_7 <<< 16) - (xe_0 <<< 19) + (xe_0 <<< 21) - 36'sd27459584;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_7 = acc_7[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_7 = ~q_7[18] & (|q_7[17:15]);
+    wire lo_7 = q_7[18] & (~(&q_7[17:15]) | ~(|q_7[14:0]));
     assign hn[127:112] =
-        (q_7 > 19'sd32767) ? 16'sd32767 :
-        (q_7 < -19'sd32767) ? -16'sd32767 :
-        q_7[15:0];
+        hi_7 ? 16'sd32767 : lo_7 ? -16'sd32767 : q_7[15:0];
 endmodule
 `default_nettype wire

@@ -50,14 +50,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_0 = pr_0 + uxe_0;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_0 = acc_0[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_0 = ~q_0[18] & (|q_0[17:15]);
+    wire lo_0 = q_0[18] & (~(&q_0[17:15]) | ~(|q_0[14:0]));
     assign hn[15:0] =
-        (q_0 > 19'sd32767) ? 16'sd32767 :
-        (q_0 < -19'sd32767) ? -16'sd32767 :
-        q_0[15:0];
+        hi_0 ? 16'sd32767 : lo_0 ? -16'sd32767 : q_0[15:0];
     assign hr[14:0] =
-        q_0[18] ? 15'd0 :
-        (q_0 > 19'sd32767) ? 15'd32767 :
-        q_0[14:0];
+        q_0[18] ? 15'd0 : hi_0 ? 15'd32767 : q_0[14:0];
     wire signed [23:0] p1_1 = ({{5{r_1[18]}}, r_1} <<< 4) - {{5{r_1[18]}}, r_1};
     wire signed [31:0] p1_2 = {{13{r_1[18]}}, r_1} - ({{8{p1_1[23]}}, p1_1} <<< 8);
     wire signed [35:0] p1_3 = ({{17{r_1[18]}}, r_1} <<< 16) + {{4{p1_2[31]}}, p1_2};
@@ -68,14 +67,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_1 = pr_1 + uxe_1;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_1 = acc_1[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_1 = ~q_1[18] & (|q_1[17:15]);
+    wire lo_1 = q_1[18] & (~(&q_1[17:15]) | ~(|q_1[14:0]));
     assign hn[31:16] =
-        (q_1 > 19'sd32767) ? 16'sd32767 :
-        (q_1 < -19'sd32767) ? -16'sd32767 :
-        q_1[15:0];
+        hi_1 ? 16'sd32767 : lo_1 ? -16'sd32767 : q_1[15:0];
     assign hr[29:15] =
-        q_1[18] ? 15'd0 :
-        (q_1 > 19'sd32767) ? 15'd32767 :
-        q_1[14:0];
+        q_1[18] ? 15'd0 : hi_1 ? 15'd32767 : q_1[14:0];
     wire signed [23:0] p2_1 = ({{5{r_2[18]}}, r_2} <<< 4) - {{5{r_2[18]}}, r_2};
     wire signed [31:0] p2_2 = {{13{r_2[18]}}, r_2} - ({{8{p2_1[23]}}, p2_1} <<< 8);
     wire signed [35:0] p2_3 = ({{17{r_2[18]}}, r_2} <<< 16) + {{4{p2_2[31]}}, p2_2};
@@ -86,14 +84,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_2 = pr_2 + uxe_2;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_2 = acc_2[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_2 = ~q_2[18] & (|q_2[17:15]);
+    wire lo_2 = q_2[18] & (~(&q_2[17:15]) | ~(|q_2[14:0]));
     assign hn[47:32] =
-        (q_2 > 19'sd32767) ? 16'sd32767 :
-        (q_2 < -19'sd32767) ? -16'sd32767 :
-        q_2[15:0];
+        hi_2 ? 16'sd32767 : lo_2 ? -16'sd32767 : q_2[15:0];
     assign hr[44:30] =
-        q_2[18] ? 15'd0 :
-        (q_2 > 19'sd32767) ? 15'd32767 :
-        q_2[14:0];
+        q_2[18] ? 15'd0 : hi_2 ? 15'd32767 : q_2[14:0];
     wire signed [23:0] p3_1 = ({{5{r_3[18]}}, r_3} <<< 4) - {{5{r_3[18]}}, r_3};
     wire signed [31:0] p3_2 = {{13{r_3[18]}}, r_3} - ({{8{p3_1[23]}}, p3_1} <<< 8);
     wire signed [35:0] p3_3 = ({{17{r_3[18]}}, r_3} <<< 16) + {{4{p3_2[31]}}, p3_2};
@@ -104,14 +101,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_3 = pr_3 + uxe_3;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_3 = acc_3[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_3 = ~q_3[18] & (|q_3[17:15]);
+    wire lo_3 = q_3[18] & (~(&q_3[17:15]) | ~(|q_3[14:0]));
     assign hn[63:48] =
-        (q_3 > 19'sd32767) ? 16'sd32767 :
-        (q_3 < -19'sd32767) ? -16'sd32767 :
-        q_3[15:0];
+        hi_3 ? 16'sd32767 : lo_3 ? -16'sd32767 : q_3[15:0];
     assign hr[59:45] =
-        q_3[18] ? 15'd0 :
-        (q_3 > 19'sd32767) ? 15'd32767 :
-        q_3[14:0];
+        q_3[18] ? 15'd0 : hi_3 ? 15'd32767 : q_3[14:0];
     wire signed [23:0] p4_1 = ({{5{r_4[18]}}, r_4} <<< 4) - {{5{r_4[18]}}, r_4};
     wire signed [31:0] p4_2 = {{13{r_4[18]}}, r_4} - ({{8{p4_1[23]}}, p4_1} <<< 8);
     wire signed [35:0] p4_3 = ({{17{r_4[18]}}, r_4} <<< 16) + {{4{p4_2[31]}}, p4_2};
@@ -122,14 +118,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_4 = pr_4 + uxe_4;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_4 = acc_4[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_4 = ~q_4[18] & (|q_4[17:15]);
+    wire lo_4 = q_4[18] & (~(&q_4[17:15]) | ~(|q_4[14:0]));
     assign hn[79:64] =
-        (q_4 > 19'sd32767) ? 16'sd32767 :
-        (q_4 < -19'sd32767) ? -16'sd32767 :
-        q_4[15:0];
+        hi_4 ? 16'sd32767 : lo_4 ? -16'sd32767 : q_4[15:0];
     assign hr[74:60] =
-        q_4[18] ? 15'd0 :
-        (q_4 > 19'sd32767) ? 15'd32767 :
-        q_4[14:0];
+        q_4[18] ? 15'd0 : hi_4 ? 15'd32767 : q_4[14:0];
     wire signed [23:0] p5_1 = ({{5{r_5[18]}}, r_5} <<< 4) - {{5{r_5[18]}}, r_5};
     wire signed [31:0] p5_2 = {{13{r_5[18]}}, r_5} - ({{8{p5_1[23]}}, p5_1} <<< 8);
     wire signed [35:0] p5_3 = ({{17{r_5[18]}}, r_5} <<< 16) + {{4{p5_2[31]}}, p5_2};
@@ -140,14 +135,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_5 = pr_5 + uxe_5;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_5 = acc_5[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_5 = ~q_5[18] & (|q_5[17:15]);
+    wire lo_5 = q_5[18] & (~(&q_5[17:15]) | ~(|q_5[14:0]));
     assign hn[95:80] =
-        (q_5 > 19'sd32767) ? 16'sd32767 :
-        (q_5 < -19'sd32767) ? -16'sd32767 :
-        q_5[15:0];
+        hi_5 ? 16'sd32767 : lo_5 ? -16'sd32767 : q_5[15:0];
     assign hr[89:75] =
-        q_5[18] ? 15'd0 :
-        (q_5 > 19'sd32767) ? 15'd32767 :
-        q_5[14:0];
+        q_5[18] ? 15'd0 : hi_5 ? 15'd32767 : q_5[14:0];
     wire signed [23:0] p6_1 = ({{5{r_6[18]}}, r_6} <<< 4) - {{5{r_6[18]}}, r_6};
     wire signed [31:0] p6_2 = {{13{r_6[18]}}, r_6} - ({{8{p6_1[23]}}, p6_1} <<< 8);
     wire signed [35:0] p6_3 = ({{17{r_6[18]}}, r_6} <<< 16) + {{4{p6_2[31]}}, p6_2};
@@ -158,14 +152,13 @@ module hadamrnn_update (
     wire signed [35:0] acc_6 = pr_6 + uxe_6;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_6 = acc_6[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_6 = ~q_6[18] & (|q_6[17:15]);
+    wire lo_6 = q_6[18] & (~(&q_6[17:15]) | ~(|q_6[14:0]));
     assign hn[111:96] =
-        (q_6 > 19'sd32767) ? 16'sd32767 :
-        (q_6 < -19'sd32767) ? -16'sd32767 :
-        q_6[15:0];
+        hi_6 ? 16'sd32767 : lo_6 ? -16'sd32767 : q_6[15:0];
     assign hr[104:90] =
-        q_6[18] ? 15'd0 :
-        (q_6 > 19'sd32767) ? 15'd32767 :
-        q_6[14:0];
+        q_6[18] ? 15'd0 : hi_6 ? 15'd32767 : q_6[14:0];
     wire signed [23:0] p7_1 = ({{5{r_7[18]}}, r_7} <<< 4) - {{5{r_7[18]}}, r_7};
     wire signed [31:0] p7_2 = {{13{r_7[18]}}, r_7} - ({{8{p7_1[23]}}, p7_1} <<< 8);
     wire signed [35:0] p7_3 = ({{17{r_7[18]}}, r_7} <<< 16) + {{4{p7_2[31]}}, p7_2};
@@ -176,13 +169,12 @@ module hadamrnn_update (
     wire signed [35:0] acc_7 = uxe_7 - pr_7;
     /* verilator lint_on UNUSEDSIGNAL */
     wire signed [18:0] q_7 = acc_7[35:17];
+    // saturation to +-32767 read off the bits (no carry chain)
+    wire hi_7 = ~q_7[18] & (|q_7[17:15]);
+    wire lo_7 = q_7[18] & (~(&q_7[17:15]) | ~(|q_7[14:0]));
     assign hn[127:112] =
-        (q_7 > 19'sd32767) ? 16'sd32767 :
-        (q_7 < -19'sd32767) ? -16'sd32767 :
-        q_7[15:0];
+        hi_7 ? 16'sd32767 : lo_7 ? -16'sd32767 : q_7[15:0];
     assign hr[119:105] =
-        q_7[18] ? 15'd0 :
-        (q_7 > 19'sd32767) ? 15'd32767 :
-        q_7[14:0];
+        q_7[18] ? 15'd0 : hi_7 ? 15'd32767 : q_7[14:0];
 endmodule
 `default_nettype wire
