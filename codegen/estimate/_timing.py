@@ -65,10 +65,10 @@ DELAY_MODELS: dict[str, DelayModel] = {
     # t_fanout: no fitting row's slowest path is a fanout since the pipelined
     # designs register their enables in copies, so the fit leaves it at its start
     # value (2.5; fitted as 3.384 when a global enable was critical, docs/estimates.md)
-    "ecp5": DelayModel(t0=1.0615, t_adder=2.0113, t_bit=0.0368, t_lut=1.3714, size=0.0528,
+    "ecp5": DelayModel(t0=0.4978, t_adder=1.8596, t_bit=0.0465, t_lut=1.3681, size=0.0824,
                        t_fanout=2.5),
 }
-ICE40_SCALE = 3.607
+ICE40_SCALE = 3.839
 DELAY_MODELS["ice40"] = DelayModel(
     **{k: v * ICE40_SCALE for k, v in vars(DELAY_MODELS["ecp5"]).items() if k != "size"},
     size=DELAY_MODELS["ecp5"].size)
@@ -152,25 +152,25 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
         acc = _sum(_acc_operands(design, terms) - len(design.recurrent_terms) + 1, g.AW)
         if not design.pipeline.product:       # no layer of its own: the chain leads acc
             acc, chain = chain + acc, ()
-    # the comparison against the bound and the select; with acc registered, the set
-    # decision follows the acc sum and the saturation layer is the clear decision
-    # into the flip-flops' reset, a LUT deep
+    # saturation: decisions read off the top bits (no carry chain), then the select;
+    # with acc registered, the set decision follows the acc sum and the saturation
+    # layer is the clear decision into the flip-flops' reset, a LUT deep
     flops = design.pipeline.acc_registered
-    sat = () if flops else (g.SW,)
+    sat: tuple[int, ...] = ()
     if g.dense:      # r as one dense sum per row, then acc and saturation
-        out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=2))
+        out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=3))
     elif g.ticks:    # one folded butterfly stage per tick: F-way operand muxes, one adder
         widest = max((s.width_out for s in design.stages), default=g.S)
         out.append(Path(name=f"folded butterfly tick (F = {g.fold})", adders=(widest,),
                         luts=1 + max(1, math.ceil(math.log2(g.fold)))))
-        out.append(Path(name="update", adders=(*acc, *sat), luts=2))
+        out.append(Path(name="update", adders=(*acc, *sat), luts=3))
     else:
         layers = [*((s.width_out,) for s in design.stages), *([chain] if chain else []), acc,
                   sat]
         bounds = (0, *design.pipeline.cuts, len(layers))
         for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
             adders = tuple(w for lay in layers[a:b] for w in lay)
-            luts = (1 if b == len(layers) else            # saturation select or clear
+            luts = ((1 if flops else 2) if b == len(layers) else  # clear, or decide and select
                     1 if flops and b == len(layers) - 1 else 0)   # the set decision
             out.append(Path(name=f"loop stage {s} (layers {a + 1}..{b})", adders=adders,
                             luts=luts))
@@ -237,7 +237,7 @@ def _stream_paths(design: Design) -> tuple[Path, ...]:
     else:
         out.append(Path(name="r / sqrt(2)", adders=_sum(len(design.recurrent_terms), g.AW)))
     out.append(Path(name="acc", adders=_sum(3, g.AW), luts=1))
-    out.append(Path(name="saturate, relu", adders=(g.SW,), luts=2))
+    out.append(Path(name="saturate, relu", adders=(), luts=3))
     if ru is not None:
         # the phase's V weight, its Booth selects and the ring's head (or the start
         # value) into one sum
