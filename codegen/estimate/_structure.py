@@ -341,7 +341,7 @@ def _stream_structure(design: Design) -> tuple[Part, ...]:
         # picked from the slice index and the phase), read twice; the sign and bias
         assert ru is not None
         upd.reg_bits += design.phase_rom.width + design.roms[2].width
-        upd.logic_bits += 2 * st.index_width + max(ru.factor - 1, 1).bit_length()
+        upd.logic_bits += 2 * st.index_width + ru.phase_bits
         upd.memory(mems["rom_uv"])
     else:
         reads = 1 if mems["rom_u"].block else 2
@@ -408,7 +408,7 @@ def _stream_top(design: Design) -> Part:
     top.reg_bits += dw + st.registers.records * (dw + 4) + st.index_width + g.interleave + 8 + (
         2 * g.BW if g.interleave > 1 else 0)
     if st.reuse is not None:
-        top.reg_bits += 3 * max(st.reuse.factor - 1, 1).bit_length()   # the phase, two copies
+        top.reg_bits += 3 * st.reuse.phase_bits   # the phase, two copies
     _delay_line(top, _memories(design).get("state"), st.state_delay, g.S * L)
     top.detail = (f"ring of {g.interleave} x {st.slices} slices of {L}, state delay line "
                   f"{st.state_delay} x {g.S * L} b, {st.registers.records} step records"

@@ -156,17 +156,17 @@ def _parallel_paths(design: Design) -> tuple[Path, ...]:
     # with acc registered, the set decision follows the acc sum and the saturation
     # layer is the clear decision into the flip-flops' reset, a LUT deep
     flops = design.pipeline.acc_registered
-    sat: tuple[int, ...] = ()
     if g.dense:      # r as one dense sum per row, then acc and saturation
-        out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc, *sat), luts=3))
+        out.append(Path(name="dense update", adders=(*_sum(g.m, g.RW), *acc), luts=3))
     elif g.ticks:    # one folded butterfly stage per tick: F-way operand muxes, one adder
         widest = max((s.width_out for s in design.stages), default=g.S)
         out.append(Path(name=f"folded butterfly tick (F = {g.fold})", adders=(widest,),
                         luts=1 + max(1, math.ceil(math.log2(g.fold)))))
-        out.append(Path(name="update", adders=(*acc, *sat), luts=3))
+        out.append(Path(name="update", adders=acc, luts=3))
     else:
+        # the saturation layer (last) has no adder: its decisions are LUTs
         layers = [*((s.width_out,) for s in design.stages), *([chain] if chain else []), acc,
-                  sat]
+                  ()]
         bounds = (0, *design.pipeline.cuts, len(layers))
         for s, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False), start=1):
             adders = tuple(w for lay in layers[a:b] for w in lay)

@@ -162,8 +162,8 @@ class Rom:
 
 
 def phase_table(stream: Stream, U: np.ndarray, V: np.ndarray, p_u: int, p_v: int) -> Rom:
-    """``--reuse R``: the word of row r and phase s (address r * 2^FW + s, FW the
-    phase's bits) holds element r's U weights of input group s (input
+    """``--reuse R``: the word of row r and phase s (address r * 2^FW + s, FW =
+    ``Reuse.phase_bits``) holds element r's U weights of input group s (input
     group[t] at [t * p_u +: p_u]) and, above them, element r - lag's V weights
     of output group s (at [KX * p_u + t * p_v +: p_v]): the phase reads the U
     row it sums and the V column it accumulates in one word.  Element r's U row
@@ -175,7 +175,7 @@ def phase_table(stream: Stream, U: np.ndarray, V: np.ndarray, p_u: int, p_v: int
     n = stream.slices
     lag = (rg.v_address_offset - rg.u_address_offset) % n
     kx, ky = ru.inputs_per_cycle, ru.outputs_per_cycle
-    span = 1 << max((ru.factor - 1).bit_length(), 1)
+    span = 1 << ru.phase_bits
     words = []
     for r in range(n):
         for s in range(span):
@@ -449,8 +449,7 @@ def _describe(ir: DeploymentIR, options: EmitOptions) -> Design:
                                  g.S + 1) for e in slices)),
         )
         block = stream.reuse is not None
-        if stream.reuse is not None:
-            phase_rom = phase_table(stream, U, V, p_u, p_v)
+        phase_rom = phase_table(stream, U, V, p_u, p_v) if block else None
         lines = [("state", stream.state_delay, g.S * lanes),
                  *((f"sdf{s.index}", s.delay, s.width_out * lanes)
                    for s in (() if stream.shared else stream.stages))]

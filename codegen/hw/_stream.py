@@ -164,6 +164,12 @@ class Reuse:
         return self.group_latency % self.factor
 
     @property
+    def phase_bits(self) -> int:
+        """Bits of the phase counter (0 .. R - 1); the phase table's rows are
+        2^phase_bits words."""
+        return max((self.factor - 1).bit_length(), 1)
+
+    @property
     def inputs_per_cycle(self) -> int:
         return max(len(grp) for grp in self.input_groups)
 
